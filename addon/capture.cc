@@ -1,0 +1,505 @@
+#include "capture.h"
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include "batch_layout.h"
+#include "errors.h"
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
+#endif
+
+namespace {
+
+std::mutex registryMutex;
+std::atomic<bool> shuttingDown{false};
+
+// The longest a capture loop stays in native code without returning to
+// JavaScript. A worker thread can only be terminated (Worker.terminate(),
+// the exit of the thread that owns it) while it runs JavaScript, so this
+// bounds how long such a termination waits. 250 ms of idle wake-ups cost
+// nothing measurable.
+constexpr int kLivenessMs = 250;
+std::unordered_map<uint32_t, std::shared_ptr<CaptureHandle>> registry;
+uint32_t nextId = 1;
+
+// ---- wake-up channel -------------------------------------------------------
+
+bool createWakeChannel(CaptureHandle* h, std::string* error) {
+#ifdef _WIN32
+  h->wakeEvent = CreateEventW(nullptr, FALSE, FALSE, nullptr);  // auto-reset
+  if (!h->wakeEvent) {
+    *error = "CreateEvent failed";
+    return false;
+  }
+#elif defined(__linux__)
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) {
+    *error = std::string("eventfd: ") + strerror(errno);
+    return false;
+  }
+  h->wakeRead = h->wakeWrite = fd;
+#else
+  int fds[2];
+  if (pipe(fds) != 0) {
+    *error = std::string("pipe: ") + strerror(errno);
+    return false;
+  }
+  for (int fd : fds) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  h->wakeRead = fds[0];
+  h->wakeWrite = fds[1];
+#endif
+  return true;
+}
+
+#ifndef _WIN32
+void drainWakeChannel(CaptureHandle* h) {
+  uint64_t sink[8];
+  while (read(h->wakeRead, sink, sizeof sink) > 0) {
+  }
+}
+#endif
+
+// ---- packet collection ------------------------------------------------------
+
+void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const unsigned char* bytes) {
+  CaptureHandle* h = reinterpret_cast<CaptureHandle*>(user);
+  size_t offset = h->data.size();
+  h->data.resize(offset + header->caplen);
+  memcpy(h->data.data() + offset, bytes, header->caplen);
+  size_t r = h->records.size();
+  h->records.resize(r + batch::kRecordWords);
+  uint32_t* rec = h->records.data() + r;
+  uint64_t seconds = static_cast<uint64_t>(header->ts.tv_sec);
+  rec[batch::kSecondsLow] = static_cast<uint32_t>(seconds);
+  rec[batch::kSecondsHigh] = static_cast<uint32_t>(seconds >> 32);
+  rec[batch::kFraction] = static_cast<uint32_t>(header->ts.tv_usec);
+  rec[batch::kCaplen] = header->caplen;
+  rec[batch::kWireLength] = header->len;
+  rec[batch::kDataOffset] = static_cast<uint32_t>(offset);
+  h->count++;
+}
+
+// Moves the collected packets into a fresh ArrayBuffer (never reused, so
+// JavaScript may keep views into it) and resets the scratch space.
+Napi::ArrayBuffer flushBatch(Napi::Env env, CaptureHandle* h) {
+  size_t headerBytes = batch::kHeaderWords * sizeof(uint32_t);
+  size_t recordBytes = h->records.size() * sizeof(uint32_t);
+  size_t total = headerBytes + recordBytes + h->data.size();
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, total);
+  uint8_t* out = static_cast<uint8_t*>(buffer.Data());
+  uint32_t header[batch::kHeaderWords] = {0};
+  header[batch::kCount] = h->count;
+  header[batch::kDataStart] = static_cast<uint32_t>(headerBytes + recordBytes);
+  header[batch::kPrecision] = static_cast<uint32_t>(h->precision);
+  header[batch::kDatalink] = static_cast<uint32_t>(h->datalink);
+  memcpy(out, header, headerBytes);
+  if (recordBytes) memcpy(out + headerBytes, h->records.data(), recordBytes);
+  if (!h->data.empty()) memcpy(out + headerBytes + recordBytes, h->data.data(), h->data.size());
+  h->delivered += h->count;
+  h->count = 0;
+  h->records.clear();
+  h->data.clear();
+  return buffer;
+}
+
+std::string pcapError(const Libpcap& lib, pcap_t* p, int status) {
+  std::string detail = p ? lib.pcap_geterr(p) : "";
+  if (status == pcapabi::ERROR && !detail.empty()) return detail;
+  std::string text = lib.pcap_statustostr(status);
+  if (!detail.empty() && detail != text) text += ": " + detail;
+  return text;
+}
+
+// ---- argument helpers (lib/ validates; these only unpack) ------------------
+
+uint32_t idArg(const Napi::CallbackInfo& info) { return info[0].As<Napi::Number>().Uint32Value(); }
+
+int intOption(Napi::Object o, const char* key, int fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
+}
+
+bool boolOption(Napi::Object o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+std::shared_ptr<CaptureHandle> requireHandle(Napi::Env env, uint32_t id) {
+  std::shared_ptr<CaptureHandle> h = findHandle(id);
+  if (!h) throwError(env, "ECLOSED", "the capture handle is closed");
+  return h;
+}
+
+const char* datalinkName(const Libpcap& lib, int dlt) {
+  const char* name = lib.pcap_datalink_val_to_name(dlt);
+  return name ? name : "";
+}
+
+// ---- exported functions ------------------------------------------------------
+
+// open(device, { snaplen, promisc, timeout, immediate, buffer, monitor,
+//                precision, direction }) -> { id, datalink, ... }
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Libpcap& lib = requireLibpcap(env);
+  std::string device = info[0].As<Napi::String>().Utf8Value();
+  Napi::Object o = info[1].As<Napi::Object>();
+  int snaplen = intOption(o, "snaplen", 65535);
+  int timeout = intOption(o, "timeout", 0);
+  bool immediate = boolOption(o, "immediate");
+  int buffer = intOption(o, "buffer", 0);
+  int precision = intOption(o, "precision", pcapabi::TSTAMP_PRECISION_MICRO);
+  int direction = intOption(o, "direction", -1);
+
+  char errbuf[pcapabi::ERRBUF_SIZE] = {0};
+  pcap_t* p = lib.pcap_create(device.c_str(), errbuf);
+  if (!p) throwError(env, "EPCAP", errbuf);
+  // From here on every failure closes p: no half-open handle escapes.
+  auto fail = [&](const char* code, const std::string& message) {
+    lib.pcap_close(p);
+    throwError(env, code, message);
+  };
+
+  lib.pcap_set_snaplen(p, snaplen);
+  lib.pcap_set_promisc(p, boolOption(o, "promisc") ? 1 : 0);
+  if (immediate && lib.pcap_set_immediate_mode) {
+    lib.pcap_set_immediate_mode(p, 1);
+    lib.pcap_set_timeout(p, 1000);
+  } else {
+    // Without immediate mode support (libpcap < 1.5) a 1 ms timeout is the
+    // closest thing to it.
+    lib.pcap_set_timeout(p, immediate ? 1 : timeout);
+  }
+  if (buffer > 0) lib.pcap_set_buffer_size(p, buffer);
+  if (boolOption(o, "monitor")) {
+    if (!lib.pcap_set_rfmon) fail("EINVAL", "this libpcap does not support monitor mode");
+    lib.pcap_set_rfmon(p, 1);
+  }
+  if (precision == pcapabi::TSTAMP_PRECISION_NANO && lib.pcap_set_tstamp_precision) {
+    // Unsupported nanosecond precision is not an error: we read back what
+    // libpcap gives and report it, and JavaScript scales microseconds.
+    lib.pcap_set_tstamp_precision(p, pcapabi::TSTAMP_PRECISION_NANO);
+  }
+
+  int status = lib.pcap_activate(p);
+  if (status < 0) fail(codeForStatus(status), pcapError(lib, p, status));
+  std::string warning = status > 0 ? pcapError(lib, p, status) : "";
+
+  if (direction >= 0) {
+    if (!lib.pcap_setdirection) fail("EINVAL", "this libpcap cannot select a capture direction");
+    if (lib.pcap_setdirection(p, direction) != 0) fail("EINVAL", lib.pcap_geterr(p));
+  }
+  if (lib.pcap_setnonblock(p, 1, errbuf) != 0) fail("EPCAP", errbuf);
+
+  auto h = std::make_shared<CaptureHandle>();
+  h->lib = &lib;
+  h->pcap = p;
+  h->owner = env;
+  h->snaplen = lib.pcap_snapshot(p);
+  h->precision = lib.pcap_get_tstamp_precision ? lib.pcap_get_tstamp_precision(p)
+                                               : pcapabi::TSTAMP_PRECISION_MICRO;
+  std::string why;
+#ifdef _WIN32
+  h->pcapEvent = lib.pcap_getevent(p);
+  // Npcap buffers until min-to-copy bytes arrive; 0 delivers each packet.
+  if (immediate) lib.pcap_setmintocopy(p, 0);
+#else
+  h->selectableFd = lib.pcap_get_selectable_fd(p);
+  if (h->selectableFd < 0) {
+    h->pcap = nullptr;
+    fail("EPCAP", "this device cannot be waited on (no selectable file descriptor)");
+  }
+#endif
+  if (!createWakeChannel(h.get(), &why)) {
+    h->pcap = nullptr;
+    fail("EPCAP", why);
+  }
+  // Where poll() on the capture descriptor does not honour the packet-buffer
+  // timeout (BPF on macOS, Npcap's event), the wait itself must time out.
+#if defined(__linux__)
+  h->pollTimeout = -1;
+#else
+  h->pollTimeout = (!immediate && timeout > 0) ? timeout : -1;
+#endif
+
+  int dlt = h->datalink = lib.pcap_datalink(p);
+  bpf_u_int32 net = 0, mask = 0;
+  uint32_t netmask = pcapabi::NETMASK_UNKNOWN;
+  if (lib.pcap_lookupnet(device.c_str(), &net, &mask, errbuf) == 0) netmask = mask;
+
+  uint32_t id = registerHandle(h);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("id", id);
+  result.Set("datalink", dlt);
+  result.Set("datalinkName", datalinkName(lib, dlt));
+  result.Set("precision", h->precision);
+  result.Set("snaplen", h->snaplen);
+  result.Set("netmask", Napi::Number::New(env, netmask));
+  if (!warning.empty()) result.Set("warning", warning);
+  return result;
+}
+
+// next(id, maxPackets, maxBytes, flushMicros) -> ArrayBuffer | 0 | -1 | -2
+//   ArrayBuffer: a batch; 0: woken (or a wait timed out) with nothing to
+//   deliver; -1: end of a savefile; -2: the process is shutting down. Throws
+//   on a capture error, after the packets before it were delivered.
+Napi::Value Next(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
+  uint32_t maxPackets = info[1].As<Napi::Number>().Uint32Value();
+  size_t maxBytes = info[2].As<Napi::Number>().Uint32Value();
+  auto flushAfter = std::chrono::microseconds(info[3].As<Napi::Number>().Int64Value());
+  const Libpcap& lib = *h->lib;
+
+  if (!h->pendingError.empty()) {
+    std::string message;
+    message.swap(h->pendingError);
+    throwError(env, "EPCAP", message);
+  }
+  auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    if (shuttingDown.load()) return Napi::Number::New(env, -2);
+    if (h->wakeRequested.exchange(false)) {
+      if (h->count > 0) return flushBatch(env, h.get());
+      return Napi::Number::New(env, 0);
+    }
+    int n = lib.pcap_dispatch(h->pcap, static_cast<int>(maxPackets - h->count), collectPacket,
+                              reinterpret_cast<unsigned char*>(h.get()));
+    if (n < 0 && n != pcapabi::ERROR_BREAK) {
+      std::string message = pcapError(lib, h->pcap, n);
+      if (h->count > 0) {
+        h->pendingError = message;
+        return flushBatch(env, h.get());
+      }
+      throwError(env, "EPCAP", message);
+    }
+    if (h->count >= maxPackets || h->data.size() >= maxBytes) return flushBatch(env, h.get());
+    if (n == 0 && h->offline) {
+      if (h->count > 0) return flushBatch(env, h.get());
+      return Napi::Number::New(env, -1);
+    }
+    if (n > 0 && !h->offline) {
+      // A flood keeps packets coming: hand them over at least every
+      // flushAfter so latency stays bounded.
+      if (std::chrono::steady_clock::now() - started >= flushAfter) return flushBatch(env, h.get());
+      continue;
+    }
+    if (h->offline) continue;
+    // Nothing more is ready now: deliver what we have, or wait.
+    if (h->count > 0) return flushBatch(env, h.get());
+#ifdef _WIN32
+    HANDLE waits[2] = {static_cast<HANDLE>(h->pcapEvent), static_cast<HANDLE>(h->wakeEvent)};
+    DWORD r = WaitForMultipleObjects(2, waits, FALSE, h->pollTimeout < 0 ? kLivenessMs : h->pollTimeout);
+    if (r == WAIT_OBJECT_0 + 1) {
+      h->wakeRequested.store(false);
+      return Napi::Number::New(env, 0);
+    }
+    if (r == WAIT_TIMEOUT) {
+      // Npcap hands over a timed-out buffer only on a read: read once more
+      // before returning to JavaScript.
+      lib.pcap_dispatch(h->pcap, static_cast<int>(maxPackets), collectPacket,
+                        reinterpret_cast<unsigned char*>(h.get()));
+      if (h->count > 0) return flushBatch(env, h.get());
+      return Napi::Number::New(env, 0);
+    }
+#else
+    struct pollfd fds[2];
+    fds[0].fd = h->selectableFd;
+    fds[0].events = POLLIN;
+    fds[0].revents = 0;
+    fds[1].fd = h->wakeRead;
+    fds[1].events = POLLIN;
+    fds[1].revents = 0;
+    int r = poll(fds, 2, h->pollTimeout < 0 ? kLivenessMs : h->pollTimeout);
+    if (r < 0 && errno != EINTR) throwError(env, "EPCAP", std::string("poll: ") + strerror(errno));
+    if (r > 0 && (fds[1].revents & POLLIN)) {
+      drainWakeChannel(h.get());
+      h->wakeRequested.store(false);
+      return Napi::Number::New(env, 0);
+    }
+    if (r == 0) return Napi::Number::New(env, 0);  // timed out: let JavaScript look around
+#endif
+    started = std::chrono::steady_clock::now();
+  }
+}
+
+Napi::Value Wake(const Napi::CallbackInfo& info) {
+  std::shared_ptr<CaptureHandle> h = findHandle(idArg(info));
+  if (h) h->wake();
+  return info.Env().Undefined();
+}
+
+// close(id): idempotent; pcap_close runs on the calling (worker) thread unless
+// a concurrent call still holds the handle, in which case it runs when that
+// call returns.
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  std::shared_ptr<CaptureHandle> h = unregisterHandle(idArg(info));
+  return info.Env().Undefined();
+}
+
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
+  struct pcap_stat st;
+  memset(&st, 0, sizeof st);
+  if (h->lib->pcap_stats(h->pcap, &st) != 0) throwError(env, "EPCAP", h->lib->pcap_geterr(h->pcap));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("recv", Napi::Number::New(env, st.ps_recv));
+  result.Set("drop", Napi::Number::New(env, st.ps_drop));
+  result.Set("ifdrop", Napi::Number::New(env, st.ps_ifdrop));
+  result.Set("capt", Napi::Number::New(env, static_cast<double>(h->delivered)));
+  return result;
+}
+
+// inject(id, bytes) -> undefined
+Napi::Value Inject(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+  if (h->lib->pcap_sendpacket(h->pcap, bytes.Data(), static_cast<int>(bytes.ByteLength())) != 0) {
+    throwError(env, "EPCAP", h->lib->pcap_geterr(h->pcap));
+  }
+  return env.Undefined();
+}
+
+// setFilter(id, expression, optimize, netmask) -> undefined
+Napi::Value SetFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
+  std::string expression = info[1].As<Napi::String>().Utf8Value();
+  bool optimize = info[2].As<Napi::Boolean>().Value();
+  uint32_t netmask = info[3].As<Napi::Number>().Uint32Value();
+  struct bpf_program program;
+  std::string error;
+  if (!compileFilter(*h->lib, h->pcap, expression, optimize, netmask, &program, &error)) {
+    throwError(env, "EFILTER", error);
+  }
+  int status = h->lib->pcap_setfilter(h->pcap, &program);
+  h->lib->pcap_freecode(&program);
+  if (status != 0) throwError(env, "EPCAP", h->lib->pcap_geterr(h->pcap));
+  return env.Undefined();
+}
+
+Napi::Value HandleCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(handleCount()));
+}
+
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  shutdownAllHandles();
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+// ---- CaptureHandle and registry -------------------------------------------
+
+CaptureHandle::~CaptureHandle() {
+  if (pcap) lib->pcap_close(pcap);
+#ifdef _WIN32
+  if (wakeEvent) CloseHandle(static_cast<HANDLE>(wakeEvent));
+#else
+  if (wakeRead >= 0) ::close(wakeRead);
+  if (wakeWrite >= 0 && wakeWrite != wakeRead) ::close(wakeWrite);
+#endif
+}
+
+void CaptureHandle::wake() {
+  wakeRequested.store(true);
+#ifdef _WIN32
+  if (wakeEvent) SetEvent(static_cast<HANDLE>(wakeEvent));
+#else
+  if (wakeWrite >= 0) {
+    uint64_t one = 1;
+    // A full pipe/eventfd already wakes the reader: a failed write is fine.
+    ssize_t ignored = write(wakeWrite, &one, sizeof one);
+    (void)ignored;
+  }
+#endif
+}
+
+std::shared_ptr<CaptureHandle> findHandle(uint32_t id) {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  auto it = registry.find(id);
+  return it == registry.end() ? nullptr : it->second;
+}
+
+uint32_t registerHandle(std::shared_ptr<CaptureHandle> handle) {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  uint32_t id = nextId++;
+  if (nextId == 0) nextId = 1;
+  handle->id = id;
+  registry.emplace(id, std::move(handle));
+  return id;
+}
+
+std::shared_ptr<CaptureHandle> unregisterHandle(uint32_t id) {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  auto it = registry.find(id);
+  if (it == registry.end()) return nullptr;
+  std::shared_ptr<CaptureHandle> h = std::move(it->second);
+  registry.erase(it);
+  return h;
+}
+
+size_t handleCount() {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  return registry.size();
+}
+
+void closeHandlesOwnedBy(napi_env env) {
+  std::vector<std::shared_ptr<CaptureHandle>> doomed;
+  {
+    std::lock_guard<std::mutex> lock(registryMutex);
+    for (auto it = registry.begin(); it != registry.end();) {
+      if (it->second->owner == env) {
+        doomed.push_back(std::move(it->second));
+        it = registry.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  // pcap_close runs here, outside the lock, as the shared_ptrs go.
+}
+
+void shutdownAllHandles() {
+  shuttingDown.store(true);
+  std::lock_guard<std::mutex> lock(registryMutex);
+  for (auto& entry : registry) entry.second->wake();
+}
+
+bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize,
+                   uint32_t netmask, struct bpf_program* program, std::string* error) {
+  memset(program, 0, sizeof *program);
+  if (lib.pcap_compile(pcap, program, expression.c_str(), optimize ? 1 : 0, netmask) != 0) {
+    *error = lib.pcap_geterr(pcap);
+    return false;
+  }
+  return true;
+}
+
+void initCapture(Napi::Env env, Napi::Object exports) {
+  exports.Set("open", Napi::Function::New(env, Open, "open"));
+  exports.Set("next", Napi::Function::New(env, Next, "next"));
+  exports.Set("wake", Napi::Function::New(env, Wake, "wake"));
+  exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("inject", Napi::Function::New(env, Inject, "inject"));
+  exports.Set("setFilter", Napi::Function::New(env, SetFilter, "setFilter"));
+  exports.Set("handleCount", Napi::Function::New(env, HandleCount, "handleCount"));
+}

@@ -1,0 +1,69 @@
+// Capture handles: one pcap_t with its wake-up channel and batch scratch
+// space. Handles live in a process-wide registry keyed by a numeric id, so
+// that the main thread can wake (wake) the worker thread that owns the
+// handle while that worker blocks in the capture loop.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loader.h"
+
+struct CaptureHandle {
+  ~CaptureHandle();
+
+  uint32_t id = 0;
+  const Libpcap* lib = nullptr;
+  pcap_t* pcap = nullptr;
+  napi_env owner = nullptr;  // the environment (thread) that opened it
+  bool offline = false;
+  int precision = 0;  // pcapabi::TSTAMP_PRECISION_*
+  int snaplen = 0;
+  int datalink = 0;
+  uint64_t delivered = 0;  // packets handed to JavaScript in batches
+  int pollTimeout = -1;    // ms for the wait in next(); -1 waits until woken
+
+  // Set by wake() from any thread; the capture loop returns to JavaScript
+  // as soon as it sees it.
+  std::atomic<bool> wakeRequested{false};
+#ifdef _WIN32
+  void* pcapEvent = nullptr;  // HANDLE from pcap_getevent, owned by libpcap
+  void* wakeEvent = nullptr;  // HANDLE, ours
+#else
+  int selectableFd = -1;
+  int wakeRead = -1;   // eventfd on Linux (wakeRead == wakeWrite), pipe elsewhere
+  int wakeWrite = -1;
+#endif
+
+  // Batch scratch space, reused between batches (never handed out).
+  std::vector<uint32_t> records;
+  std::vector<uint8_t> data;
+  uint32_t count = 0;
+  // An error met after some packets were batched; reported on the next call
+  // so that those packets are delivered first.
+  std::string pendingError;
+
+  void wake();
+};
+
+// Registry access, for any thread.
+std::shared_ptr<CaptureHandle> findHandle(uint32_t id);
+uint32_t registerHandle(std::shared_ptr<CaptureHandle> handle);
+std::shared_ptr<CaptureHandle> unregisterHandle(uint32_t id);
+size_t handleCount();
+void closeHandlesOwnedBy(napi_env env);
+// Process shutdown: every capture loop returns to JavaScript at once and
+// from then on next() reports kShutdown, so no worker thread stays blocked
+// while Node.js joins it.
+void shutdownAllHandles();
+
+// A pcap_compile() for any handle; returns false with *error set.
+bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize,
+                   uint32_t netmask, struct bpf_program* program, std::string* error);
+
+void initCapture(Napi::Env env, Napi::Object exports);

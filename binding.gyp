@@ -1,0 +1,29 @@
+{
+  "targets": [
+    {
+      "target_name": "ewpcap",
+      "sources": [
+        "addon/addon.cc",
+        "addon/loader.cc",
+        "addon/capture.cc",
+        "addon/devices.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "10.15",
+        "OTHER_CPLUSPLUSFLAGS": ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"]
+      },
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "WarningLevel": 3 } },
+      "conditions": [
+        ["OS=='linux'", { "libraries": ["-ldl"] }],
+        ["OS=='win'", { "defines": ["WIN32_LEAN_AND_MEAN", "NOMINMAX"] }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,77 @@
+/**
+ * The one error class of the library. Match on `err.code`, not on
+ * `instanceof`: a test runner or a second copy of the package may load this
+ * module in another realm.
+ */
+export const ErrorCode = {
+  /** libpcap (or Npcap) could not be loaded; the message says what to install. */
+  ELIBPCAP: 'ELIBPCAP',
+  /** No privilege to capture; the message says how to get it. */
+  EPERM: 'EPERM',
+  /** No such device, or no device at all. */
+  ENODEV: 'ENODEV',
+  /** A bad option or argument; the message names it. */
+  EINVAL: 'EINVAL',
+  /** A filter expression longer than the `limit` option allows. */
+  ENOMEM: 'ENOMEM',
+  /** A filter expression that libpcap cannot compile. */
+  EFILTER: 'EFILTER',
+  /** `read()` timed out with no packet. */
+  EAGAIN: 'EAGAIN',
+  /** The socket is closed. */
+  ECLOSED: 'ECLOSED',
+  /** Any other libpcap failure, with libpcap's own text. */
+  EPCAP: 'EPCAP',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const CODES = new Set<string>(Object.values(ErrorCode));
+
+export class PcapError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'PcapError';
+    this.code = code;
+  }
+}
+
+const PERMISSION_HINT =
+  process.platform === 'win32'
+    ? 'Npcap may be installed to restrict capture to Administrators: run as Administrator or reinstall Npcap without that option.'
+    : process.platform === 'darwin'
+      ? 'Capture needs read access to /dev/bpf*: run with sudo, or install Wireshark\'s "ChmodBPF" helper.'
+      : 'Capture needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode): run as root, or grant them to node with ' +
+        '`sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v node)")"`.';
+
+/**
+ * Turns whatever crossed the native or thread boundary (an Error with a
+ * `code`, or a plain `{ code, message }`) into a PcapError.
+ */
+export function toPcapError(value: unknown): PcapError {
+  if (value instanceof PcapError) return value;
+  const v = (value ?? {}) as { code?: unknown; message?: unknown };
+  const message = typeof v.message === 'string' ? v.message : String(value);
+  const code = typeof v.code === 'string' && CODES.has(v.code) ? (v.code as ErrorCode) : ErrorCode.EPCAP;
+  if (code === ErrorCode.EPERM && !message.includes('setcap') && !message.includes('Administrator')) {
+    return new PcapError(code, `${message}. ${PERMISSION_HINT}`);
+  }
+  return new PcapError(code, message);
+}
+
+/** The plain form an error takes when it is posted between threads. */
+export interface WireError {
+  code: string;
+  message: string;
+}
+
+export function toWireError(value: unknown): WireError {
+  const e = toPcapError(value);
+  return { code: e.code, message: e.message };
+}
+
+export function invalid(message: string): PcapError {
+  return new PcapError(ErrorCode.EINVAL, message);
+}

@@ -1,0 +1,95 @@
+/**
+ * The addon's interface, typed. The addon is loaded with node-gyp-build from
+ * the package root: a local build (build/Release) if there is one, else the
+ * prebuild for this platform. Loading it never needs libpcap; libpcap is
+ * loaded by the first call that uses it.
+ */
+import path from 'node:path';
+
+export interface NativeSocketAddress {
+  family: 'inet' | 'inet6' | 'link';
+  bytes: Buffer;
+  scopeId?: number;
+}
+
+export interface NativeDevice {
+  name: string;
+  description: string;
+  flags: number;
+  addresses: Array<{
+    addr: NativeSocketAddress;
+    netmask?: NativeSocketAddress;
+    broadaddr?: NativeSocketAddress;
+    dstaddr?: NativeSocketAddress;
+  }>;
+}
+
+export interface NativeOpenOptions {
+  snaplen: number;
+  promisc: boolean;
+  timeout: number;
+  immediate: boolean;
+  buffer: number;
+  monitor: boolean;
+  precision: 0 | 1;
+  direction: number;
+}
+
+export interface NativeOpened {
+  id: number;
+  datalink: number;
+  datalinkName: string;
+  precision: 0 | 1;
+  snaplen: number;
+  netmask: number;
+  warning?: string;
+}
+
+export interface NativeStats {
+  recv: number;
+  drop: number;
+  ifdrop: number;
+  capt: number;
+}
+
+export interface BatchLayout {
+  headerWords: number;
+  recordWords: number;
+  count: number;
+  dataStart: number;
+  precision: number;
+  datalink: number;
+  secondsLow: number;
+  secondsHigh: number;
+  fraction: number;
+  caplen: number;
+  wireLength: number;
+  dataOffset: number;
+}
+
+export interface NativeAddon {
+  libVersion(): string;
+  libPath(): string;
+  findAllDevices(): Promise<NativeDevice[]>;
+  open(device: string, options: NativeOpenOptions): NativeOpened;
+  next(id: number, maxPackets: number, maxBytes: number, flushMicros: number): ArrayBuffer | number;
+  wake(id: number): void;
+  shutdown(): void;
+  close(id: number): void;
+  stats(id: number): NativeStats;
+  inject(id: number, data: Uint8Array): void;
+  setFilter(id: number, expression: string, optimize: boolean, netmask: number): void;
+  handleCount(): number;
+  batchLayout: BatchLayout;
+}
+
+/** The package root: lib/ (sources under ts-jest) and dist/ both sit one level below it. */
+export const packageRoot = path.resolve(__dirname, '..');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => unknown;
+
+export const native = load(packageRoot) as NativeAddon;
+
+/** What `next()` returns besides a batch. */
+export const NextStatus = { WOKEN: 0, END: -1, SHUTDOWN: -2 } as const;

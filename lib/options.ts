@@ -1,0 +1,218 @@
+/**
+ * Options of open() and filter(): the one table of defaults, and their
+ * validation. Everything is checked here, in TypeScript, so the addon only
+ * ever receives well-formed plain values.
+ */
+import os from 'node:os';
+import { invalid, PcapError, ErrorCode } from './errors';
+import type { NativeOpenOptions } from './native';
+
+export type Timeout = 'immediate' | 'infinity' | number;
+export type TimeUnit = 'timestamp' | 'microsecond' | 'nanosecond';
+export type Direction = 'in' | 'out' | 'inout';
+
+export interface FilterOptions {
+  /** Optimise the compiled program (pcap_compile's optimize). Default true. */
+  optimize?: boolean;
+  /**
+   * The IPv4 netmask the filter uses for `ip broadcast`, as a dotted quad or
+   * a number in host order. Default: the device's own netmask
+   * (pcap_lookupnet), or "unknown" when it has none.
+   */
+  netmask?: string | number;
+  /** Longest accepted expression in bytes; -1 for no limit. Default 8192. */
+  limit?: number;
+}
+
+export interface OpenOptions extends FilterOptions {
+  /** Promiscuous mode. Default false. */
+  promisc?: boolean;
+  /** Bytes captured of each packet. Default 65535. */
+  snaplen?: number;
+  /**
+   * Packet-buffer timeout: 'immediate' (default) delivers each packet as it
+   * arrives; 'infinity' lets libpcap buffer without a time limit; a number of
+   * milliseconds sets libpcap's timeout, and 0 means 'immediate'.
+   */
+  timeout?: Timeout;
+  /** Kernel buffer size in bytes; 0 keeps libpcap's default. */
+  buffer?: number;
+  /** 802.11 monitor mode. Default false. */
+  monitor?: boolean;
+  /** A BPF filter expression set before the first packet is read. */
+  filter?: string;
+  /** How `packet.time` is given. Default 'timestamp' ({ sec, usec }), as ewpcap. */
+  timeUnit?: TimeUnit;
+  /** Capture only received ('in'), sent ('out') or both ('inout') packets. */
+  direction?: Direction;
+  /**
+   * Batches posted by the capture thread and not yet consumed, at most. When
+   * the consumer falls behind, the capture thread stops reading and the
+   * kernel buffer absorbs (or drops, as stats().drop shows). Default 8.
+   */
+  maxBatchesInFlight?: number;
+}
+
+/** The single table of defaults. */
+export const DEFAULTS = {
+  promisc: false,
+  snaplen: 65535,
+  timeout: 'immediate' as Timeout,
+  buffer: 0,
+  monitor: false,
+  filter: '',
+  optimize: true,
+  netmask: undefined as string | number | undefined,
+  limit: 8192,
+  timeUnit: 'timestamp' as TimeUnit,
+  direction: undefined as Direction | undefined,
+  maxBatchesInFlight: 8,
+} as const;
+
+/** Batch flush bounds of the capture loop (see docs/ARCHITECTURE.md). */
+export const BATCH = {
+  maxPackets: 8192,
+  maxBytes: 1 << 20,
+  flushMicros: 1000,
+} as const;
+
+const OPEN_KEYS = new Set(Object.keys(DEFAULTS));
+const FILTER_KEYS = new Set(['optimize', 'netmask', 'limit']);
+const DIRECTIONS: Record<Direction, number> = { inout: 0, in: 1, out: 2 };
+const TIME_UNITS: readonly TimeUnit[] = ['timestamp', 'microsecond', 'nanosecond'];
+/** pcap_compile's PCAP_NETMASK_UNKNOWN. */
+export const NETMASK_UNKNOWN = 0xffffffff;
+
+function checkKeys(options: object, allowed: Set<string>, what: string): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) throw invalid(`unknown ${what} option "${key}"`);
+  }
+}
+
+function checkObject(options: unknown, what: string): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw invalid(`${what} options must be an object`);
+  return options as Record<string, unknown>;
+}
+
+function integer(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`option "${name}" must be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function boolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalid(`option "${name}" must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  return String(value);
+}
+
+/**
+ * A netmask as pcap_compile wants it: the four address bytes in memory
+ * order, read as a host-order 32-bit word (what pcap_lookupnet returns).
+ */
+export function netmaskToNative(value: string | number, name = 'netmask'): number {
+  let bytes: number[];
+  if (typeof value === 'number') {
+    integer(value, name, 0, 0xffffffff);
+    bytes = [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
+  } else if (typeof value === 'string' && /^\d{1,3}(\.\d{1,3}){3}$/.test(value)) {
+    bytes = value.split('.').map(Number);
+    if (bytes.some((b) => b > 255)) throw invalid(`option "${name}" is not an IPv4 netmask: ${describe(value)}`);
+  } else {
+    throw invalid(`option "${name}" must be a dotted IPv4 netmask or a number, got ${describe(value)}`);
+  }
+  const word = Buffer.from(bytes);
+  return os.endianness() === 'LE' ? word.readUInt32LE(0) : word.readUInt32BE(0);
+}
+
+export interface ResolvedFilter {
+  expression: string;
+  optimize: boolean;
+  /** Native netmask, or undefined for "the device's own". */
+  netmask: number | undefined;
+}
+
+/** Validates a filter expression and its options; ENOMEM over the limit, before libpcap is asked. */
+export function resolveFilter(expression: unknown, options: unknown): ResolvedFilter {
+  const o = checkObject(options, 'filter');
+  checkKeys(o, FILTER_KEYS, 'filter');
+  if (typeof expression !== 'string') throw invalid(`the filter expression must be a string, got ${describe(expression)}`);
+  const optimize = o.optimize === undefined ? DEFAULTS.optimize : boolean(o.optimize, 'optimize');
+  const limit = o.limit === undefined ? DEFAULTS.limit : integer(o.limit, 'limit', -1, 0x7fffffff);
+  const netmask = o.netmask === undefined ? undefined : netmaskToNative(o.netmask as string | number);
+  const size = Buffer.byteLength(expression);
+  if (limit !== -1 && size > limit) {
+    throw new PcapError(
+      ErrorCode.ENOMEM,
+      `the filter expression is ${size} bytes, over the limit of ${limit} (pass { limit: -1 } to lift it)`,
+    );
+  }
+  return { expression, optimize, netmask };
+}
+
+export interface ResolvedOpen {
+  device: string;
+  native: NativeOpenOptions;
+  filter: ResolvedFilter | undefined;
+  timeUnit: TimeUnit;
+  maxBatchesInFlight: number;
+}
+
+export function resolveOpen(device: unknown, options: unknown): ResolvedOpen {
+  if (device !== undefined && device !== null && typeof device !== 'string') {
+    throw invalid(`the device must be a string, got ${describe(device)}`);
+  }
+  if (typeof device === 'string' && device.includes('\0')) throw invalid('the device name contains a NUL byte');
+  const o = checkObject(options, 'open');
+  checkKeys(o, OPEN_KEYS, 'open');
+  const pick = <K extends keyof typeof DEFAULTS>(k: K): unknown => (o[k] === undefined ? DEFAULTS[k] : o[k]);
+
+  const timeout = pick('timeout');
+  let immediate = false;
+  let timeoutMs = 0;
+  if (timeout === 'immediate' || timeout === 0) immediate = true;
+  else if (timeout === 'infinity') timeoutMs = 0;
+  else if (typeof timeout === 'number') timeoutMs = integer(timeout, 'timeout', 0, 0x7fffffff);
+  else throw invalid(`option "timeout" must be 'immediate', 'infinity' or milliseconds, got ${describe(timeout)}`);
+
+  const timeUnit = pick('timeUnit') as TimeUnit;
+  if (!TIME_UNITS.includes(timeUnit)) {
+    throw invalid(`option "timeUnit" must be one of ${TIME_UNITS.join(', ')}, got ${describe(timeUnit)}`);
+  }
+  const direction = pick('direction');
+  if (direction !== undefined && !(typeof direction === 'string' && direction in DIRECTIONS)) {
+    throw invalid(`option "direction" must be 'in', 'out' or 'inout', got ${describe(direction)}`);
+  }
+  const filterExpr = pick('filter');
+  if (typeof filterExpr !== 'string') throw invalid(`option "filter" must be a string, got ${describe(filterExpr)}`);
+  const filterOptions: FilterOptions = {};
+  if (o.optimize !== undefined) filterOptions.optimize = o.optimize as boolean;
+  if (o.netmask !== undefined) filterOptions.netmask = o.netmask as string | number;
+  if (o.limit !== undefined) filterOptions.limit = o.limit as number;
+  // Filter options are checked even without a filter, so a typo never hides.
+  const filter = resolveFilter(filterExpr, filterOptions);
+
+  return {
+    device: device ?? '',
+    native: {
+      snaplen: integer(pick('snaplen'), 'snaplen', 1, 0x7fffffff),
+      promisc: boolean(pick('promisc'), 'promisc'),
+      timeout: timeoutMs,
+      immediate,
+      buffer: integer(pick('buffer'), 'buffer', 0, 0x7fffffff),
+      monitor: boolean(pick('monitor'), 'monitor'),
+      precision: timeUnit === 'nanosecond' ? 1 : 0,
+      direction: direction === undefined ? -1 : DIRECTIONS[direction as Direction],
+    },
+    filter: filterExpr === '' ? undefined : filter,
+    timeUnit,
+    maxBatchesInFlight: integer(pick('maxBatchesInFlight'), 'maxBatchesInFlight', 1, 1 << 16),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The pool of capture threads. A socket's capture loop occupies one thread
+ * for the socket's whole life; a closed socket's thread goes back to the pool
+ * and the next open() reuses it instead of paying worker start-up again. The
+ * pool grows to one thread per open socket and lets idle threads go after
+ * IDLE_MS.
+ *
+ * Why not piscina (as docs/ARCHITECTURE.md explains): piscina keeps its
+ * port referenced for as long as a task runs, so a long-lived capture task
+ * would keep the process alive and a socket's unref() could not work. Here
+ * threads are always unref()'d and each socket's own MessagePort decides.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ErrorCode, PcapError } from './errors';
+import { packageRoot } from './native';
+import type { CaptureJob, JobDone } from './protocol';
+
+const IDLE_MS = 30_000;
+
+/** The compiled worker entry: next to this file in dist/, or dist/ when running from sources. */
+function workerFile(): string {
+  const beside = path.join(__dirname, 'worker.js');
+  if (fs.existsSync(beside)) return beside;
+  const built = path.join(packageRoot, 'dist', 'worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new PcapError(ErrorCode.EPCAP, `the capture thread entry was not found (${built}); run \`npm run build\``);
+}
+
+interface PooledThread {
+  worker: Worker;
+  idleTimer?: NodeJS.Timeout;
+  onExit?: (error: PcapError) => void;
+}
+
+export interface PoolStats {
+  threads: number;
+  idle: number;
+  busy: number;
+}
+
+export class CaptureThreadPool {
+  private readonly idle: PooledThread[] = [];
+  private readonly busy = new Set<PooledThread>();
+
+  /**
+   * Runs a job on a free thread. `onExit` is called if the thread dies
+   * before the job ends (it never should: the job catches everything).
+   */
+  run(job: CaptureJob, onExit: (error: PcapError) => void): void {
+    const thread = this.idle.pop() ?? this.spawn();
+    if (thread.idleTimer) clearTimeout(thread.idleTimer);
+    thread.idleTimer = undefined;
+    thread.onExit = onExit;
+    this.busy.add(thread);
+    thread.worker.postMessage(job, [job.port]);
+  }
+
+  stats(): PoolStats {
+    return { threads: this.idle.length + this.busy.size, idle: this.idle.length, busy: this.busy.size };
+  }
+
+  private spawn(): PooledThread {
+    const worker = new Worker(workerFile(), { stdout: false, stderr: false });
+    const thread: PooledThread = { worker };
+    // Threads never keep the process alive: open sockets' ports decide that.
+    worker.unref();
+    worker.on('message', (message: JobDone) => {
+      if (message.kind !== 'done') return;
+      thread.onExit = undefined;
+      this.busy.delete(thread);
+      this.idle.push(thread);
+      thread.idleTimer = setTimeout(() => this.retire(thread), IDLE_MS).unref();
+    });
+    const lost = (why: string) => {
+      this.busy.delete(thread);
+      const at = this.idle.indexOf(thread);
+      if (at >= 0) this.idle.splice(at, 1);
+      if (thread.idleTimer) clearTimeout(thread.idleTimer);
+      const onExit = thread.onExit;
+      thread.onExit = undefined;
+      onExit?.(new PcapError(ErrorCode.EPCAP, `the capture thread ended unexpectedly: ${why}`));
+    };
+    worker.on('error', (e) => lost(e instanceof Error ? e.message : String(e)));
+    worker.on('exit', (code) => lost(`exit code ${code}`));
+    return thread;
+  }
+
+  private retire(thread: PooledThread): void {
+    const at = this.idle.indexOf(thread);
+    if (at < 0) return;
+    this.idle.splice(at, 1);
+    thread.worker.removeAllListeners('exit');
+    void thread.worker.terminate();
+  }
+}
+
+export const pool = new CaptureThreadPool();
