@@ -64,8 +64,6 @@ export class CaptureThreadPool {
   private spawn(): PooledThread {
     const worker = new Worker(workerFile(), { stdout: false, stderr: false });
     const thread: PooledThread = { worker };
-    // Threads never keep the process alive: open sockets' ports decide that.
-    worker.unref();
     worker.on('message', (message: JobDone) => {
       if (message.kind !== 'done') return;
       thread.onExit = undefined;
@@ -84,6 +82,9 @@ export class CaptureThreadPool {
     };
     worker.on('error', (e) => lost(e instanceof Error ? e.message : String(e)));
     worker.on('exit', (code) => lost(`exit code ${code}`));
+    // Threads never keep the process alive: open sockets' ports decide that.
+    // (After the listeners: adding a 'message' listener refs the worker again.)
+    worker.unref();
     return thread;
   }
 

@@ -38,8 +38,8 @@ function setup() {
   const steps = [
     ['link', 'set', 'lo', 'up'],
     ['link', 'add', T.EWPCAP_TEST_DEV0, 'type', 'veth', 'peer', 'name', T.EWPCAP_TEST_DEV1],
-    ['addr', 'add', `${T.EWPCAP_TEST_IP0}/24`, 'dev', T.EWPCAP_TEST_DEV0],
-    ['addr', 'add', `${T.EWPCAP_TEST_IP1}/24`, 'dev', T.EWPCAP_TEST_DEV1],
+    ['addr', 'add', `${T.EWPCAP_TEST_IP0}/24`, 'brd', '+', 'dev', T.EWPCAP_TEST_DEV0],
+    ['addr', 'add', `${T.EWPCAP_TEST_IP1}/24`, 'brd', '+', 'dev', T.EWPCAP_TEST_DEV1],
     ['addr', 'add', `${T.EWPCAP_TEST_IP6_0}/64`, 'dev', T.EWPCAP_TEST_DEV0, 'nodad'],
     ['addr', 'add', `${T.EWPCAP_TEST_IP6_1}/64`, 'dev', T.EWPCAP_TEST_DEV1, 'nodad'],
     ['link', 'set', T.EWPCAP_TEST_DEV0, 'up'],
