@@ -253,24 +253,35 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// next(id, maxPackets, maxBytes, flushMicros) -> ArrayBuffer | 0 | -1 | -2
+// next(id, maxPackets, maxBytes, flushMicros, coalesce)
+//     -> ArrayBuffer | 0 | -1 | -2
 //   ArrayBuffer: a batch; 0: woken (or a wait timed out) with nothing to
 //   deliver; -1: end of a savefile; -2: the process is shutting down. Throws
 //   on a capture error, after the packets before it were delivered.
+//
+//   A batch is handed over when it is full (maxPackets / maxBytes), when
+//   packets have kept coming for flushMicros since its first one, or when
+//   no more packets are ready. With `coalesce` (the consumer has not taken
+//   the previous batch yet, so handing over sooner gains nothing) the loop
+//   waits for more packets up to flushMicros after the first one instead:
+//   fewer, larger batches exactly when the consumer is behind.
 Napi::Value Next(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
   uint32_t maxPackets = info[1].As<Napi::Number>().Uint32Value();
   size_t maxBytes = info[2].As<Napi::Number>().Uint32Value();
   auto flushAfter = std::chrono::microseconds(info[3].As<Napi::Number>().Int64Value());
+  bool coalesce = info[4].As<Napi::Boolean>().Value();
   const Libpcap& lib = *h->lib;
+  using Clock = std::chrono::steady_clock;
 
   if (!h->pendingError.empty()) {
     std::string message;
     message.swap(h->pendingError);
     throwError(env, "EPCAP", message);
   }
-  auto started = std::chrono::steady_clock::now();
+  Clock::time_point batchStart;
+  bool batchStarted = false;
   for (;;) {
     if (shuttingDown.load()) return Napi::Number::New(env, -2);
     if (h->wakeRequested.exchange(false)) {
@@ -288,30 +299,37 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
       throwError(env, "EPCAP", message);
     }
     if (h->count >= maxPackets || h->data.size() >= maxBytes) return flushBatch(env, h.get());
-    if (n == 0 && h->offline) {
+    if (h->offline) {
+      if (n > 0) continue;
       if (h->count > 0) return flushBatch(env, h.get());
       return Napi::Number::New(env, -1);
     }
-    if (n > 0 && !h->offline) {
-      // A flood keeps packets coming: hand them over at least every
-      // flushAfter so latency stays bounded.
-      if (std::chrono::steady_clock::now() - started >= flushAfter) return flushBatch(env, h.get());
-      continue;
+    if (h->count > 0 && !batchStarted) {
+      batchStarted = true;
+      batchStart = Clock::now();
     }
-    if (h->offline) continue;
-    // Nothing more is ready now: deliver what we have, or wait.
-    if (h->count > 0) return flushBatch(env, h.get());
+    std::chrono::microseconds left(-1);  // -1: wait for packets or a wake-up
+    if (h->count > 0) {
+      left = flushAfter - std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - batchStart);
+      if (left.count() <= 0) return flushBatch(env, h.get());
+      if (n > 0) continue;  // a flood: keep draining
+      if (!coalesce) return flushBatch(env, h.get());
+    }
+    // Nothing (more) is ready: wait for packets, a wake-up, or the time left.
+    int timeoutMs = left.count() >= 0 ? static_cast<int>((left.count() + 999) / 1000)
+                                      : (h->pollTimeout < 0 ? kLivenessMs : h->pollTimeout);
 #ifdef _WIN32
     HANDLE waits[2] = {static_cast<HANDLE>(h->pcapEvent), static_cast<HANDLE>(h->wakeEvent)};
-    DWORD r = WaitForMultipleObjects(2, waits, FALSE, h->pollTimeout < 0 ? kLivenessMs : h->pollTimeout);
+    DWORD r = WaitForMultipleObjects(2, waits, FALSE, static_cast<DWORD>(timeoutMs));
     if (r == WAIT_OBJECT_0 + 1) {
       h->wakeRequested.store(false);
+      if (h->count > 0) return flushBatch(env, h.get());
       return Napi::Number::New(env, 0);
     }
     if (r == WAIT_TIMEOUT) {
       // Npcap hands over a timed-out buffer only on a read: read once more
       // before returning to JavaScript.
-      lib.pcap_dispatch(h->pcap, static_cast<int>(maxPackets), collectPacket,
+      lib.pcap_dispatch(h->pcap, static_cast<int>(maxPackets - h->count), collectPacket,
                         reinterpret_cast<unsigned char*>(h.get()));
       if (h->count > 0) return flushBatch(env, h.get());
       return Napi::Number::New(env, 0);
@@ -324,16 +342,33 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     fds[1].fd = h->wakeRead;
     fds[1].events = POLLIN;
     fds[1].revents = 0;
-    int r = poll(fds, 2, h->pollTimeout < 0 ? kLivenessMs : h->pollTimeout);
+    int r;
+#ifdef __linux__
+    if (left.count() >= 0) {
+      // Microsecond precision for the coalescing wait.
+      struct timespec ts;
+      ts.tv_sec = left.count() / 1000000;
+      ts.tv_nsec = (left.count() % 1000000) * 1000;
+      r = ppoll(fds, 2, &ts, nullptr);
+    } else {
+      r = poll(fds, 2, timeoutMs);
+    }
+#else
+    r = poll(fds, 2, timeoutMs);
+#endif
     if (r < 0 && errno != EINTR) throwError(env, "EPCAP", std::string("poll: ") + strerror(errno));
     if (r > 0 && (fds[1].revents & POLLIN)) {
       drainWakeChannel(h.get());
       h->wakeRequested.store(false);
+      if (h->count > 0) return flushBatch(env, h.get());
       return Napi::Number::New(env, 0);
     }
-    if (r == 0) return Napi::Number::New(env, 0);  // timed out: let JavaScript look around
+    if (r == 0) {
+      // Timed out: hand over what we have, or let JavaScript look around.
+      if (h->count > 0) return flushBatch(env, h.get());
+      return Napi::Number::New(env, 0);
+    }
 #endif
-    started = std::chrono::steady_clock::now();
   }
 }
 

@@ -72,7 +72,7 @@ export interface NativeAddon {
   libPath(): string;
   findAllDevices(): Promise<NativeDevice[]>;
   open(device: string, options: NativeOpenOptions): NativeOpened;
-  next(id: number, maxPackets: number, maxBytes: number, flushMicros: number): ArrayBuffer | number;
+  next(id: number, maxPackets: number, maxBytes: number, flushMicros: number, coalesce: boolean): ArrayBuffer | number;
   wake(id: number): void;
   shutdown(): void;
   close(id: number): void;

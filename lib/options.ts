@@ -35,7 +35,7 @@ export interface OpenOptions extends FilterOptions {
    * milliseconds sets libpcap's timeout, and 0 means 'immediate'.
    */
   timeout?: Timeout;
-  /** Kernel buffer size in bytes; 0 keeps libpcap's default. */
+  /** Kernel buffer size in bytes. Default 8 MiB; 0 keeps libpcap's own default (2 MiB on Linux). */
   buffer?: number;
   /** 802.11 monitor mode. Default false. */
   monitor?: boolean;
@@ -58,7 +58,11 @@ export const DEFAULTS = {
   promisc: false,
   snaplen: 65535,
   timeout: 'immediate' as Timeout,
-  buffer: 0,
+  // 8 MiB, not libpcap's 2 MiB: in immediate mode Linux uses fixed ring
+  // slots of about snaplen bytes (64 KiB on devices with offloads), so 2 MiB
+  // holds only ~31 packets and a burst overflows it before the capture thread
+  // is scheduled (measured on veth: 221 of 300 back-to-back frames dropped).
+  buffer: 8 << 20,
   monitor: false,
   filter: '',
   optimize: true,

@@ -408,7 +408,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     } finally {
       this.draining = false;
     }
-    this.consumersChanged();
+    this.updateHeld();
   }
 
   private rejectReaders(error: PcapError): void {
@@ -419,6 +419,11 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   }
 
   private consumersChanged(): void {
+    if (this.updateHeld() && this.queue.length > 0 && !this.draining) this.drain();
+  }
+
+  /** Holds the socket while something consumes it; returns whether something does. */
+  private updateHeld(): boolean {
     const consumed =
       this.state !== 'closed' &&
       (this.listenerCount('packet') > 0 ||
@@ -427,7 +432,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         this.iterating > 0);
     if (consumed) held.add(this as CaptureSocket<unknown>);
     else held.delete(this as CaptureSocket<unknown>);
-    if (consumed && this.queue.length > 0 && !this.draining) this.drain();
+    return consumed;
   }
 }
 

@@ -68,7 +68,8 @@ function runCapture(job: CaptureJob): void {
     }
     if (closeSeq >= 0) break;
     const signal = Atomics.load(control, CONTROL_SIGNAL);
-    if (posted - Atomics.load(control, CONTROL_ACKED) >= job.maxBatchesInFlight) {
+    const inFlight = posted - Atomics.load(control, CONTROL_ACKED);
+    if (inFlight >= job.maxBatchesInFlight) {
       // Back-pressure: stop reading until the consumer catches up (or a
       // request arrives). The kernel buffer holds or drops meanwhile.
       Atomics.wait(control, CONTROL_SIGNAL, signal, 250);
@@ -76,7 +77,7 @@ function runCapture(job: CaptureJob): void {
     }
     let result: ArrayBuffer | number;
     try {
-      result = native.next(id, maxPackets, maxBytes, flushMicros);
+      result = native.next(id, maxPackets, maxBytes, flushMicros, inFlight > 0);
     } catch (e) {
       failure = toWireError(e);
       break;
