@@ -9,3 +9,15 @@ export { PacketBatch, type Packet, type Timestamp, type TimeOf, type Precision }
 export { PcapError, ErrorCode } from './errors';
 export type { OpenOptions, FilterOptions, Timeout, TimeUnit, Direction } from './options';
 export { DEFAULTS } from './options';
+
+import { native } from './native';
+import { pool } from './pool';
+
+/**
+ * Native capture handles open in this process and the capture thread pool's
+ * size: for leak checks and monitoring.
+ */
+export function diagnostics(): { handles: number; threads: number; idleThreads: number; busyThreads: number } {
+  const p = pool.stats();
+  return { handles: native.handleCount(), threads: p.threads, idleThreads: p.idle, busyThreads: p.busy };
+}

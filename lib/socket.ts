@@ -121,12 +121,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     const link: Link = { port: port1, control: new Int32Array(control), id: 0 };
     const socket = new CaptureSocket<T>(name, resolved.timeUnit, link);
     const weak = new WeakRef(socket);
-    port1.on('message', (message: ArrayBuffer | Event) => {
-      const s = weak.deref();
-      if (s) s.onMessage(message);
-      else if (message instanceof ArrayBuffer) CaptureSocket.ack(link);
-      else if ((message as Event).type === 'closed') port1.close();
-    });
+    port1.on('message', CaptureSocket.messageHandler(weak as WeakRef<CaptureSocket<unknown>>, link));
     const job: CaptureJob = {
       kind: 'capture',
       port: port2,
@@ -140,7 +135,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     installExitHook();
     await new Promise<void>((resolve, reject) => {
       socket.opened = { resolve, reject };
-      pool.run(job, (error) => socket.onMessage({ type: 'failed', error }));
+      pool.run(job, CaptureSocket.threadLostHandler(weak as WeakRef<CaptureSocket<unknown>>));
     });
     finalizer.register(socket, link, socket);
     return socket;
@@ -283,6 +278,30 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
 
   private closedError(): PcapError {
     return new PcapError(ErrorCode.ECLOSED, `the capture socket on ${this.device} is closed`);
+  }
+
+  /**
+   * The port's listener and the pool's callback outlive open(): they are
+   * made here, outside its scope, so that they hold the socket only weakly
+   * (a closure made inside open() would share its context, which holds the
+   * socket, and keep it alive forever).
+   */
+  private static messageHandler(weak: WeakRef<CaptureSocket<unknown>>, link: Link): (m: ArrayBuffer | Event) => void {
+    return (message) => {
+      const s = weak.deref();
+      if (s) s.onMessage(message);
+      else if (message instanceof ArrayBuffer) CaptureSocket.ack(link);
+      else if (message.type === 'closed') link.port.close();
+    };
+  }
+
+  private static threadLostHandler(weak: WeakRef<CaptureSocket<unknown>>): (error: PcapError) => void {
+    return (error) => {
+      const s = weak.deref();
+      if (!s) return;
+      s.onMessage({ type: 'failed', error: { code: error.code, message: error.message } });
+      s.onMessage({ type: 'closed' });
+    };
   }
 
   private static ack(link: Link): void {
