@@ -6,7 +6,9 @@
         "addon/addon.cc",
         "addon/loader.cc",
         "addon/capture.cc",
-        "addon/devices.cc"
+        "addon/devices.cc",
+        "addon/filter.cc",
+        "addon/savefile.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

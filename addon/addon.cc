@@ -6,6 +6,8 @@
 #include "batch_layout.h"
 #include "capture.h"
 #include "devices.h"
+#include "filter.h"
+#include "savefile.h"
 
 namespace {
 
@@ -29,6 +31,8 @@ Napi::Object BatchLayout(Napi::Env env) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initDevices(env, exports);
   initCapture(env, exports);
+  initSavefile(env, exports);
+  initFilter(env, exports);
   exports.Set("batchLayout", BatchLayout(env));
   // A worker thread that goes away (terminate(), process exit) takes its
   // handles with it.

@@ -116,6 +116,8 @@ Napi::ArrayBuffer flushBatch(Napi::Env env, CaptureHandle* h) {
   return buffer;
 }
 
+}  // namespace
+
 std::string pcapError(const Libpcap& lib, pcap_t* p, int status) {
   std::string detail = p ? lib.pcap_geterr(p) : "";
   if (status == pcapabi::ERROR && !detail.empty()) return detail;
@@ -123,6 +125,8 @@ std::string pcapError(const Libpcap& lib, pcap_t* p, int status) {
   if (!detail.empty() && detail != text) text += ": " + detail;
   return text;
 }
+
+namespace {
 
 // ---- argument helpers (lib/ validates; these only unpack) ------------------
 
@@ -144,10 +148,14 @@ std::shared_ptr<CaptureHandle> requireHandle(Napi::Env env, uint32_t id) {
   return h;
 }
 
+}  // namespace
+
 const char* datalinkName(const Libpcap& lib, int dlt) {
   const char* name = lib.pcap_datalink_val_to_name(dlt);
   return name ? name : "";
 }
+
+namespace {
 
 // ---- exported functions ------------------------------------------------------
 
@@ -164,6 +172,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   int buffer = intOption(o, "buffer", 0);
   int precision = intOption(o, "precision", pcapabi::TSTAMP_PRECISION_MICRO);
   int direction = intOption(o, "direction", -1);
+  int tstampType = intOption(o, "tstampType", -1);
 
   char errbuf[pcapabi::ERRBUF_SIZE] = {0};
   pcap_t* p = lib.pcap_create(device.c_str(), errbuf);
@@ -193,6 +202,12 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     // Unsupported nanosecond precision is not an error: we read back what
     // libpcap gives and report it, and JavaScript scales microseconds.
     lib.pcap_set_tstamp_precision(p, pcapabi::TSTAMP_PRECISION_NANO);
+  }
+
+  if (tstampType >= 0) {
+    if (!lib.pcap_set_tstamp_type) fail("EINVAL", "this libpcap cannot select a time stamp type");
+    int st = lib.pcap_set_tstamp_type(p, tstampType);
+    if (st < 0) fail("EINVAL", pcapError(lib, p, st));
   }
 
   int status = lib.pcap_activate(p);
@@ -288,7 +303,11 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
       if (h->count > 0) return flushBatch(env, h.get());
       return Napi::Number::New(env, 0);
     }
-    int n = lib.pcap_dispatch(h->pcap, static_cast<int>(maxPackets - h->count), collectPacket,
+    // A savefile is read in small steps so a batch never overshoots maxBytes
+    // by more than a few packets.
+    uint32_t room = maxPackets - h->count;
+    if (h->offline && room > 64) room = 64;
+    int n = lib.pcap_dispatch(h->pcap, static_cast<int>(room), collectPacket,
                               reinterpret_cast<unsigned char*>(h.get()));
     if (n < 0 && n != pcapabi::ERROR_BREAK) {
       std::string message = pcapError(lib, h->pcap, n);
@@ -429,6 +448,65 @@ Napi::Value SetFilter(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Object describeDatalink(Napi::Env env, const Libpcap& lib, int dlt) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("value", dlt);
+  o.Set("name", datalinkName(lib, dlt));
+  const char* description = lib.pcap_datalink_val_to_description(dlt);
+  o.Set("description", description ? description : "");
+  return o;
+}
+
+// datalinks(id) -> [{ value, name, description }]
+Napi::Value Datalinks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
+  const Libpcap& lib = *h->lib;
+  int* list = nullptr;
+  int n = lib.pcap_list_datalinks(h->pcap, &list);
+  if (n < 0) throwError(env, "EPCAP", lib.pcap_geterr(h->pcap));
+  Napi::Array out = Napi::Array::New(env, n);
+  for (int i = 0; i < n; i++) out.Set(i, describeDatalink(env, lib, list[i]));
+  lib.pcap_free_datalinks(list);
+  return out;
+}
+
+// setDatalink(id, value) -> the new { value, name, description }
+Napi::Value SetDatalink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
+  const Libpcap& lib = *h->lib;
+  if (lib.pcap_set_datalink(h->pcap, info[1].As<Napi::Number>().Int32Value()) != 0) {
+    throwError(env, "EINVAL", lib.pcap_geterr(h->pcap));
+  }
+  h->datalink = lib.pcap_datalink(h->pcap);
+  return describeDatalink(env, lib, h->datalink);
+}
+
+// timestampTypes(id) -> [{ value, name, description }]
+Napi::Value TimestampTypes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
+  const Libpcap& lib = *h->lib;
+  Napi::Array out = Napi::Array::New(env);
+  if (!lib.pcap_list_tstamp_types) return out;
+  int* list = nullptr;
+  int n = lib.pcap_list_tstamp_types(h->pcap, &list);
+  if (n < 0) throwError(env, "EPCAP", lib.pcap_geterr(h->pcap));
+  for (int i = 0; i < n; i++) {
+    Napi::Object o = Napi::Object::New(env);
+    const char* name = lib.pcap_tstamp_type_val_to_name ? lib.pcap_tstamp_type_val_to_name(list[i]) : nullptr;
+    const char* description =
+        lib.pcap_tstamp_type_val_to_description ? lib.pcap_tstamp_type_val_to_description(list[i]) : nullptr;
+    o.Set("value", list[i]);
+    o.Set("name", name ? name : "");
+    o.Set("description", description ? description : "");
+    out.Set(i, o);
+  }
+  if (list && lib.pcap_free_tstamp_types) lib.pcap_free_tstamp_types(list);
+  return out;
+}
+
 Napi::Value HandleCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(handleCount()));
 }
@@ -519,6 +597,9 @@ void shutdownAllHandles() {
 
 bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize,
                    uint32_t netmask, struct bpf_program* program, std::string* error) {
+  // libpcap before 1.8 compiled through global parser state: one at a time.
+  static std::mutex compileMutex;
+  std::lock_guard<std::mutex> lock(compileMutex);
   memset(program, 0, sizeof *program);
   if (lib.pcap_compile(pcap, program, expression.c_str(), optimize ? 1 : 0, netmask) != 0) {
     *error = lib.pcap_geterr(pcap);
@@ -537,4 +618,7 @@ void initCapture(Napi::Env env, Napi::Object exports) {
   exports.Set("inject", Napi::Function::New(env, Inject, "inject"));
   exports.Set("setFilter", Napi::Function::New(env, SetFilter, "setFilter"));
   exports.Set("handleCount", Napi::Function::New(env, HandleCount, "handleCount"));
+  exports.Set("datalinks", Napi::Function::New(env, Datalinks, "datalinks"));
+  exports.Set("setDatalink", Napi::Function::New(env, SetDatalink, "setDatalink"));
+  exports.Set("timestampTypes", Napi::Function::New(env, TimestampTypes, "timestampTypes"));
 }

@@ -62,6 +62,11 @@ void closeHandlesOwnedBy(napi_env env);
 // while Node.js joins it.
 void shutdownAllHandles();
 
+// libpcap's message for a failed call: pcap_geterr, with the status text.
+std::string pcapError(const Libpcap& lib, pcap_t* p, int status);
+// A link type's libpcap name ("EN10MB"), or "" when libpcap has none.
+const char* datalinkName(const Libpcap& lib, int dlt);
+
 // A pcap_compile() for any handle; returns false with *error set.
 bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize,
                    uint32_t netmask, struct bpf_program* program, std::string* error);

@@ -43,7 +43,10 @@
   X(pcap_dump_open, pcap_dumper_t*, (pcap_t*, const char*))                            \
   X(pcap_dump, void, (unsigned char*, const struct pcap_pkthdr*, const unsigned char*)) \
   X(pcap_dump_flush, int, (pcap_dumper_t*))                                            \
-  X(pcap_dump_close, void, (pcap_dumper_t*))
+  X(pcap_dump_close, void, (pcap_dumper_t*))                                           \
+  X(pcap_datalink_name_to_val, int, (const char*))                                     \
+  X(pcap_free_datalinks, void, (int*))                                                 \
+  X(bpf_image, char*, (const struct bpf_insn*, int))
 
 #ifdef _WIN32
 #define EWPCAP_PLATFORM_FUNCTIONS(X)            \
@@ -65,7 +68,7 @@
   X(pcap_free_tstamp_types, void, (int*))                                                 \
   X(pcap_tstamp_type_val_to_name, const char*, (int))                                     \
   X(pcap_tstamp_type_val_to_description, const char*, (int))                              \
-  X(pcap_free_datalinks, void, (int*))                                                    \
+  X(pcap_tstamp_type_name_to_val, int, (const char*))                                     \
   X(pcap_open_dead_with_tstamp_precision, pcap_t*, (int, int, unsigned int))              \
   X(pcap_open_offline_with_tstamp_precision, pcap_t*, (const char*, unsigned int, char*)) \
   X(pcap_dump_open_append, pcap_dumper_t*, (pcap_t*, const char*))

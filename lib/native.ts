@@ -33,6 +33,13 @@ export interface NativeOpenOptions {
   monitor: boolean;
   precision: 0 | 1;
   direction: number;
+  tstampType: number;
+}
+
+export interface NativeDatalink {
+  value: number;
+  name: string;
+  description: string;
 }
 
 export interface NativeOpened {
@@ -80,6 +87,23 @@ export interface NativeAddon {
   inject(id: number, data: Uint8Array): void;
   setFilter(id: number, expression: string, optimize: boolean, netmask: number): void;
   handleCount(): number;
+  datalinks(id: number): NativeDatalink[];
+  setDatalink(id: number, value: number): NativeDatalink;
+  timestampTypes(id: number): NativeDatalink[];
+  openOffline(path: string, precision: 0 | 1): NativeOpened;
+  dumpOpen(path: string, linktype: number, snaplen: number, precision: 0 | 1, append: boolean): number;
+  dumpOpenFor(handleId: number, path: string, append: boolean): number;
+  dumpBatch(id: number, batch: ArrayBuffer, maxCount: number): number;
+  dumpPacket(id: number, seconds: number, fraction: number, precision: 0 | 1, length: number, data: Uint8Array): void;
+  dumpFlush(id: number): void;
+  dumpClose(id: number): void;
+  dumperCount(): number;
+  compile(linktype: number, snaplen: number, expression: string, optimize: boolean, netmask: number): Promise<Buffer>;
+  match(program: Uint8Array, data: Uint8Array, length: number): boolean;
+  image(program: Uint8Array): string[];
+  datalinkValue(name: string): number;
+  datalinkName(value: number): string;
+  timestampTypeValue(name: string): number;
   batchLayout: BatchLayout;
 }
 

@@ -5,11 +5,12 @@
  */
 import os from 'node:os';
 import { invalid, PcapError, ErrorCode } from './errors';
-import type { NativeOpenOptions } from './native';
+import { native, type NativeOpenOptions } from './native';
 
 export type Timeout = 'immediate' | 'infinity' | number;
 export type TimeUnit = 'timestamp' | 'microsecond' | 'nanosecond';
 export type Direction = 'in' | 'out' | 'inout';
+export type PrecisionOption = 'micro' | 'nano';
 
 export interface FilterOptions {
   /** Optimise the compiled program (pcap_compile's optimize). Default true. */
@@ -43,6 +44,13 @@ export interface OpenOptions extends FilterOptions {
   filter?: string;
   /** How `packet.time` is given. Default 'timestamp' ({ sec, usec }), as ewpcap. */
   timeUnit?: TimeUnit;
+  /**
+   * Timestamp precision asked of libpcap. Default: 'nano' when timeUnit is
+   * 'nanosecond', else 'micro'. socket.precision says what libpcap gave.
+   */
+  precision?: PrecisionOption;
+  /** Timestamp source by libpcap name ('host', 'adapter', ...); see socket.timestampTypes(). */
+  timestampType?: string;
   /** Capture only received ('in'), sent ('out') or both ('inout') packets. */
   direction?: Direction;
   /**
@@ -69,6 +77,8 @@ export const DEFAULTS = {
   netmask: undefined as string | number | undefined,
   limit: 8192,
   timeUnit: 'timestamp' as TimeUnit,
+  precision: undefined as PrecisionOption | undefined,
+  timestampType: undefined as string | undefined,
   direction: undefined as Direction | undefined,
   maxBatchesInFlight: 8,
 } as const;
@@ -81,6 +91,7 @@ export const BATCH = {
 } as const;
 
 const OPEN_KEYS = new Set(Object.keys(DEFAULTS));
+const OFFLINE_KEYS = new Set(['filter', 'optimize', 'netmask', 'limit', 'timeUnit', 'precision', 'maxBatchesInFlight']);
 const FILTER_KEYS = new Set(['optimize', 'netmask', 'limit']);
 const DIRECTIONS: Record<Direction, number> = { inout: 0, in: 1, out: 2 };
 const TIME_UNITS: readonly TimeUnit[] = ['timestamp', 'microsecond', 'nanosecond'];
@@ -186,22 +197,19 @@ export function resolveOpen(device: unknown, options: unknown): ResolvedOpen {
   else if (typeof timeout === 'number') timeoutMs = integer(timeout, 'timeout', 0, 0x7fffffff);
   else throw invalid(`option "timeout" must be 'immediate', 'infinity' or milliseconds, got ${describe(timeout)}`);
 
-  const timeUnit = pick('timeUnit') as TimeUnit;
-  if (!TIME_UNITS.includes(timeUnit)) {
-    throw invalid(`option "timeUnit" must be one of ${TIME_UNITS.join(', ')}, got ${describe(timeUnit)}`);
+  const { timeUnit, precision } = resolveTime(o);
+  const timestampType = pick('timestampType');
+  let tstampType = -1;
+  if (timestampType !== undefined) {
+    if (typeof timestampType !== 'string') throw invalid(`option "timestampType" must be a string, got ${describe(timestampType)}`);
+    tstampType = native.timestampTypeValue(timestampType);
+    if (tstampType < 0) throw invalid(`option "timestampType": libpcap knows no time stamp type ${describe(timestampType)}`);
   }
   const direction = pick('direction');
   if (direction !== undefined && !(typeof direction === 'string' && direction in DIRECTIONS)) {
     throw invalid(`option "direction" must be 'in', 'out' or 'inout', got ${describe(direction)}`);
   }
-  const filterExpr = pick('filter');
-  if (typeof filterExpr !== 'string') throw invalid(`option "filter" must be a string, got ${describe(filterExpr)}`);
-  const filterOptions: FilterOptions = {};
-  if (o.optimize !== undefined) filterOptions.optimize = o.optimize as boolean;
-  if (o.netmask !== undefined) filterOptions.netmask = o.netmask as string | number;
-  if (o.limit !== undefined) filterOptions.limit = o.limit as number;
-  // Filter options are checked even without a filter, so a typo never hides.
-  const filter = resolveFilter(filterExpr, filterOptions);
+  const filter = resolveOpenFilter(o);
 
   return {
     device: device ?? '',
@@ -212,11 +220,75 @@ export function resolveOpen(device: unknown, options: unknown): ResolvedOpen {
       immediate,
       buffer: integer(pick('buffer'), 'buffer', 0, 0x7fffffff),
       monitor: boolean(pick('monitor'), 'monitor'),
-      precision: timeUnit === 'nanosecond' ? 1 : 0,
+      precision,
       direction: direction === undefined ? -1 : DIRECTIONS[direction as Direction],
+      tstampType,
     },
-    filter: filterExpr === '' ? undefined : filter,
+    filter,
     timeUnit,
-    maxBatchesInFlight: integer(pick('maxBatchesInFlight'), 'maxBatchesInFlight', 1, 1 << 16),
+    maxBatchesInFlight: maxBatches(o),
   };
 }
+
+/** The filter of open()/openOffline() options; its options are checked even without one, so a typo never hides. */
+function resolveOpenFilter(o: Record<string, unknown>): ResolvedFilter | undefined {
+  const expression = o.filter ?? DEFAULTS.filter;
+  if (typeof expression !== 'string') throw invalid(`option "filter" must be a string, got ${describe(expression)}`);
+  const filterOptions: FilterOptions = {};
+  if (o.optimize !== undefined) filterOptions.optimize = o.optimize as boolean;
+  if (o.netmask !== undefined) filterOptions.netmask = o.netmask as string | number;
+  if (o.limit !== undefined) filterOptions.limit = o.limit as number;
+  const filter = resolveFilter(expression, filterOptions);
+  return expression === '' ? undefined : filter;
+}
+
+function resolveTime(o: Record<string, unknown>): { timeUnit: TimeUnit; precision: 0 | 1 } {
+  const timeUnit = (o.timeUnit ?? DEFAULTS.timeUnit) as TimeUnit;
+  if (!TIME_UNITS.includes(timeUnit)) {
+    throw invalid(`option "timeUnit" must be one of ${TIME_UNITS.join(', ')}, got ${describe(timeUnit)}`);
+  }
+  const precision = o.precision ?? (timeUnit === 'nanosecond' ? 'nano' : 'micro');
+  if (precision !== 'micro' && precision !== 'nano') {
+    throw invalid(`option "precision" must be 'micro' or 'nano', got ${describe(precision)}`);
+  }
+  return { timeUnit, precision: precision === 'nano' ? 1 : 0 };
+}
+
+function maxBatches(o: Record<string, unknown>): number {
+  return integer(o.maxBatchesInFlight ?? DEFAULTS.maxBatchesInFlight, 'maxBatchesInFlight', 1, 1 << 16);
+}
+
+export type OfflineOptions = Pick<
+  OpenOptions,
+  'filter' | 'optimize' | 'netmask' | 'limit' | 'timeUnit' | 'precision' | 'maxBatchesInFlight'
+>;
+
+export interface ResolvedOffline {
+  path: string;
+  precision: 0 | 1;
+  filter: ResolvedFilter | undefined;
+  timeUnit: TimeUnit;
+  maxBatchesInFlight: number;
+}
+
+export function resolveOffline(path: unknown, options: unknown): ResolvedOffline {
+  if (typeof path !== 'string' || path === '') throw invalid(`the savefile path must be a non-empty string, got ${describe(path)}`);
+  if (path.includes('\0')) throw invalid('the savefile path contains a NUL byte');
+  const o = checkObject(options, 'openOffline');
+  checkKeys(o, OFFLINE_KEYS, 'openOffline');
+  const { timeUnit, precision } = resolveTime(o);
+  return { path, precision, filter: resolveOpenFilter(o), timeUnit, maxBatchesInFlight: maxBatches(o) };
+}
+
+/** A link type given as a DLT number or a libpcap name ('EN10MB', 'RAW', ...). */
+export function resolveLinktype(value: unknown, name = 'linktype'): number {
+  if (typeof value === 'number') return integer(value, name, 0, 0xffff);
+  if (typeof value === 'string') {
+    const v = native.datalinkValue(value);
+    if (v < 0) throw invalid(`option "${name}": libpcap knows no link type ${describe(value)}`);
+    return v;
+  }
+  throw invalid(`option "${name}" must be a DLT number or a libpcap link-type name, got ${describe(value)}`);
+}
+
+export { integer as checkInteger, boolean as checkBoolean, checkObject, checkKeys, describe };

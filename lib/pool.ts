@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, PcapError } from './errors';
 import { packageRoot } from './native';
-import type { CaptureJob, JobDone } from './protocol';
+import type { Job, JobDone } from './protocol';
 
 const IDLE_MS = 30_000;
 
@@ -48,7 +48,7 @@ export class CaptureThreadPool {
    * Runs a job on a free thread. `onExit` is called if the thread dies
    * before the job ends (it never should: the job catches everything).
    */
-  run(job: CaptureJob, onExit: (error: PcapError) => void): void {
+  run(job: Job, onExit: (error: PcapError) => void): void {
     const thread = this.idle.pop() ?? this.spawn();
     if (thread.idleTimer) clearTimeout(thread.idleTimer);
     thread.idleTimer = undefined;

@@ -1,14 +1,15 @@
 /**
- * What crosses between the main thread and a capture thread. Each socket has
- * its own MessageChannel: batches go up it as bare ArrayBuffers in the
- * transfer list (no copy); requests go down it and are answered by seq.
- * A small shared Int32Array carries what must not wait for a message:
- * batches consumed (back-pressure) and a signal counter the capture thread
- * sleeps on (Atomics.wait) when too many batches are in flight.
+ * What crosses between the main thread and a pool thread. Each socket (or
+ * savefile writer) has its own MessageChannel: batches go up it as bare
+ * ArrayBuffers in the transfer list (no copy); requests go down it and are
+ * answered by seq. A small shared Int32Array carries what must not wait for
+ * a message: batches consumed (back-pressure) and a signal counter the
+ * capture thread sleeps on (Atomics.wait) when too many batches are in
+ * flight.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from './errors';
-import type { NativeOpened, NativeOpenOptions, NativeStats } from './native';
+import type { NativeDatalink, NativeOpened, NativeOpenOptions, NativeStats } from './native';
 
 export const CONTROL_WORDS = 2;
 /** Batches the main thread has consumed. */
@@ -16,30 +17,78 @@ export const CONTROL_ACKED = 0;
 /** Bumped (and notified) whenever the capture thread should look again. */
 export const CONTROL_SIGNAL = 1;
 
-export interface CaptureJob {
-  kind: 'capture';
+export interface ResolvedFilterWire {
+  expression: string;
+  optimize: boolean;
+  netmask: number | undefined;
+}
+
+interface LoopJob {
   port: MessagePort;
   control: SharedArrayBuffer;
-  device: string;
-  native: NativeOpenOptions;
-  filter?: { expression: string; optimize: boolean; netmask: number | undefined };
+  filter?: ResolvedFilterWire;
   maxBatchesInFlight: number;
   batch: { maxPackets: number; maxBytes: number; flushMicros: number };
 }
 
+/** A live capture on a device. */
+export interface CaptureJob extends LoopJob {
+  kind: 'capture';
+  device: string;
+  native: NativeOpenOptions;
+}
+
+/** A savefile read through the same loop. */
+export interface OfflineJob extends LoopJob {
+  kind: 'offline';
+  path: string;
+  precision: 0 | 1;
+}
+
+/** A savefile writer: the thread's event loop stays free, requests arrive as messages. */
+export interface WriterJob {
+  kind: 'writer';
+  port: MessagePort;
+  path: string;
+  linktype: number;
+  snaplen: number;
+  precision: 0 | 1;
+  append: boolean;
+}
+
+export type Job = CaptureJob | OfflineJob | WriterJob;
+
 export type Request =
   | { op: 'write'; seq: number; data: Uint8Array }
-  | { op: 'filter'; seq: number; expression: string; optimize: boolean; netmask: number | undefined }
+  | ({ op: 'filter'; seq: number } & ResolvedFilterWire)
   | { op: 'stats'; seq: number }
+  | { op: 'datalinks'; seq: number }
+  | { op: 'set-datalink'; seq: number; value: number }
+  | { op: 'timestamp-types'; seq: number }
+  | { op: 'record'; seq: number; path: string; append: boolean; deliver: boolean; count: number }
+  | { op: 'stop-record'; seq: number }
   | { op: 'close'; seq: number };
 
-export type Reply = { type: 'reply'; seq: number; value?: NativeStats; error?: WireError };
+/** One packet or one batch for a savefile writer. */
+export type WriterItem =
+  | { batch: ArrayBuffer }
+  | { seconds: number; fraction: number; precision: 0 | 1; length: number; data: Uint8Array };
+
+export type WriterRequest =
+  | { op: 'write'; seq: number; items: WriterItem[] }
+  | { op: 'flush'; seq: number }
+  | { op: 'close'; seq: number };
+
+export type ReplyValue = NativeStats | NativeDatalink | NativeDatalink[] | number | undefined;
+
+export type Reply = { type: 'reply'; seq: number; value?: ReplyValue; error?: WireError };
 
 export type Event =
   | { type: 'opened'; opened: NativeOpened }
   | { type: 'open-failed'; error: WireError }
   | { type: 'end' }
   | { type: 'failed'; error: WireError }
+  | { type: 'recorded'; written: number; done: boolean }
   | { type: 'closed' }
   | Reply;
 

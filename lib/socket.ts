@@ -1,15 +1,30 @@
 /**
- * CaptureSocket: the main-thread side of a live capture. It never calls a
- * blocking libpcap function; every request goes to the socket's capture
- * thread, and packets come back in transferred batches.
+ * CaptureSocket: the main-thread side of a capture, live or from a savefile.
+ * It never calls a blocking libpcap function; every request goes to the
+ * socket's pool thread, and packets come back in transferred batches.
  */
 import { EventEmitter } from 'node:events';
 import { isMainThread, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { PacketBatch, type Packet, type Precision, type TimeOf, type Timestamp } from './batch';
 import { dev } from './devices';
 import { ErrorCode, PcapError, invalid, toPcapError } from './errors';
-import { native, type NativeOpened, type NativeStats } from './native';
-import { BATCH, resolveFilter, resolveOpen, type FilterOptions, type OpenOptions, type TimeUnit } from './options';
+import { native, type NativeDatalink, type NativeOpened, type NativeStats } from './native';
+import {
+  BATCH,
+  checkBoolean,
+  checkInteger,
+  checkKeys,
+  checkObject,
+  resolveFilter,
+  resolveLinktype,
+  resolveOffline,
+  resolveOpen,
+  type FilterOptions,
+  type OfflineOptions,
+  type OpenOptions,
+  type ResolvedFilter,
+  type TimeUnit,
+} from './options';
 import { pool } from './pool';
 import {
   CONTROL_ACKED,
@@ -17,11 +32,25 @@ import {
   CONTROL_WORDS,
   type CaptureJob,
   type Event,
+  type OfflineJob,
   type Request,
 } from './protocol';
 
 export type Stats = NativeStats;
-type State = 'opening' | 'open' | 'closing' | 'closed';
+/** A link type or a timestamp type: libpcap's value, name and description. */
+export type Datalink = NativeDatalink;
+export type TimestampType = NativeDatalink;
+
+export interface RecordOptions {
+  /** Append to an existing savefile (of the same link type) instead of replacing it. */
+  append?: boolean;
+  /** Also deliver the packets to this socket's consumers. Default false: the file only, as `tcpdump -w`. */
+  deliver?: boolean;
+  /** Stop recording after this many packets. Default: no limit. */
+  count?: number;
+}
+
+type State = 'opening' | 'open' | 'ending' | 'closing' | 'closed';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface Reader<T> {
@@ -77,8 +106,10 @@ function installExitHook(): void {
 }
 
 export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncIterable<Packet<T>> {
-  /** The device name as opened (the default device's name when none was given). */
+  /** The device name as opened (the default device's name when none was given), or the savefile path. */
   readonly device: string;
+  /** Whether this socket reads a savefile rather than a device. */
+  readonly offline: boolean;
   /** How `packet.time` is given. */
   readonly timeUnit: TimeUnit;
   /** Link-layer type (DLT_ value) and its libpcap name, e.g. 1 and 'EN10MB'. */
@@ -98,44 +129,41 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   private seq = 1;
   private iterating = 0;
   private draining = false;
+  private ended = false;
   private failure: PcapError | undefined;
+  private failureDelivered = false;
+  private finished = false;
+  private recording?: { resolve(n: number): void; promise: Promise<number> };
   private opened?: { resolve(): void; reject(e: PcapError): void };
   private closed?: Promise<void>;
   private onClosed?: () => void;
 
-  private constructor(device: string, timeUnit: TimeUnit, link: Link) {
+  private constructor(device: string, offline: boolean, timeUnit: TimeUnit, link: Link) {
     super();
     this.device = device;
+    this.offline = offline;
     this.timeUnit = timeUnit;
     this.link = link;
     this.on('newListener', () => queueMicrotask(() => this.consumersChanged()));
     this.on('removeListener', () => this.consumersChanged());
   }
 
-  /** @internal Use open(). */
-  static async open<T>(device: string | undefined, options: OpenOptions | undefined): Promise<CaptureSocket<T>> {
-    const resolved = resolveOpen(device, options);
-    const name = resolved.device === '' ? await dev() : resolved.device;
+  /** @internal Use open() or openOffline(). */
+  static async start<T>(
+    name: string,
+    timeUnit: TimeUnit,
+    job: DistributiveOmit<CaptureJob | OfflineJob, 'port' | 'control'>,
+  ): Promise<CaptureSocket<T>> {
     const { port1, port2 } = new MessageChannel();
     const control = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
     const link: Link = { port: port1, control: new Int32Array(control), id: 0 };
-    const socket = new CaptureSocket<T>(name, resolved.timeUnit, link);
-    const weak = new WeakRef(socket);
-    port1.on('message', CaptureSocket.messageHandler(weak as WeakRef<CaptureSocket<unknown>>, link));
-    const job: CaptureJob = {
-      kind: 'capture',
-      port: port2,
-      control,
-      device: name,
-      native: resolved.native,
-      filter: resolved.filter,
-      maxBatchesInFlight: resolved.maxBatchesInFlight,
-      batch: BATCH,
-    };
+    const socket = new CaptureSocket<T>(name, job.kind === 'offline', timeUnit, link);
+    const weak = new WeakRef(socket) as WeakRef<CaptureSocket<unknown>>;
+    port1.on('message', CaptureSocket.messageHandler(weak, link));
     installExitHook();
     await new Promise<void>((resolve, reject) => {
       socket.opened = { resolve, reject };
-      pool.run(job, CaptureSocket.threadLostHandler(weak as WeakRef<CaptureSocket<unknown>>));
+      pool.run({ ...job, port: port2, control } as CaptureJob | OfflineJob, CaptureSocket.threadLostHandler(weak));
     });
     finalizer.register(socket, link, socket);
     return socket;
@@ -143,7 +171,8 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
 
   /**
    * The next packet. Rejects with EAGAIN when `timeout` milliseconds pass
-   * without one (no timeout: wait), and with ECLOSED once the socket is closed.
+   * without one (no timeout: wait), and with ECLOSED once the socket is
+   * closed or, for a savefile, at its end.
    */
   read(timeout?: number): Promise<Packet<T>> {
     if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0)) {
@@ -153,8 +182,8 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       const ready = this.take();
       if (ready) return Promise.resolve(ready);
     }
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.state !== 'open') return Promise.reject(this.closedError());
+    if (this.state === 'ending') this.finish();
+    if (this.state !== 'open') return Promise.reject(this.takeFailure() ?? this.closedError());
     return new Promise<Packet<T>>((resolve, reject) => {
       const reader: Reader<T> = { resolve, reject };
       if (timeout !== undefined) {
@@ -172,8 +201,9 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
 
   /**
    * Packets in order, with back-pressure: the capture thread reads only as
-   * fast as the loop body consumes. Ends when the socket is closed; leaving
-   * the loop early (break, return, throw) closes the socket.
+   * fast as the loop body consumes. Ends when the socket is closed (or the
+   * savefile ends); leaving the loop early (break, return, throw) closes the
+   * socket.
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<Packet<T>, void, undefined> {
     this.iterating++;
@@ -202,6 +232,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   write(data: Uint8Array | ReadonlyArray<Uint8Array>): Promise<void> {
     let frame: Uint8Array;
     try {
+      if (this.offline) throw invalid('a savefile cannot be written to through its socket; use createSavefile()');
       frame = toFrame(data);
     } catch (e) {
       return Promise.reject(e);
@@ -211,7 +242,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
 
   /** Replaces the filter atomically (ewpcap's filter/3). */
   filter(expression: string, options?: FilterOptions): Promise<void> {
-    let f;
+    let f: ResolvedFilter;
     try {
       f = resolveFilter(expression, options);
     } catch (e) {
@@ -228,6 +259,59 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     return this.request({ op: 'stats' }) as Promise<Stats>;
   }
 
+  /** The link types the device offers (pcap_list_datalinks). */
+  datalinks(): Promise<Datalink[]> {
+    return this.request({ op: 'datalinks' }) as Promise<Datalink[]>;
+  }
+
+  /** Switches the link type (pcap_set_datalink), by DLT number or libpcap name. */
+  async setDatalink(linktype: number | string): Promise<Datalink> {
+    const value = resolveLinktype(linktype);
+    const d = (await this.request({ op: 'set-datalink', value })) as Datalink;
+    this.datalink = d.value;
+    this.datalinkName = d.name;
+    return d;
+  }
+
+  /** The timestamp types the device offers (pcap_list_tstamp_types); choose one with open()'s timestampType. */
+  timestampTypes(): Promise<TimestampType[]> {
+    return this.request({ op: 'timestamp-types' }) as Promise<TimestampType[]>;
+  }
+
+  /**
+   * Writes every packet captured from now on to a savefile, on the capture
+   * thread (`tcpdump -w`). By default packets are not also delivered to
+   * JavaScript. 'recorded' events report the running count. Resolves once
+   * the file is open.
+   */
+  async record(path: string, options?: RecordOptions): Promise<void> {
+    if (typeof path !== 'string' || path === '') throw invalid('record() needs a savefile path');
+    const o = checkObject(options, 'record');
+    checkKeys(o, new Set(['append', 'deliver', 'count']), 'record');
+    const append = o.append === undefined ? false : checkBoolean(o.append, 'append');
+    const deliver = o.deliver === undefined ? false : checkBoolean(o.deliver, 'deliver');
+    const count = o.count === undefined ? 0xffffffff : checkInteger(o.count, 'count', 1, 0xfffffffe);
+    let resolve!: (n: number) => void;
+    const promise = new Promise<number>((r) => (resolve = r));
+    await this.request({ op: 'record', path, append, deliver, count });
+    this.recording = { resolve, promise };
+  }
+
+  /**
+   * Stops recording, closes the file and resolves with the number of packets
+   * written. Also resolves (at once) when the recording already stopped at
+   * its count.
+   */
+  async stopRecording(): Promise<number> {
+    const recording = this.recording;
+    if (!recording) return 0;
+    if (this.state === 'open') {
+      const written = (await this.request({ op: 'stop-record' })) as number;
+      if (written > 0 || this.recording === recording) recording.resolve(written);
+    }
+    return recording.promise;
+  }
+
   /**
    * Stops the capture and frees the handle (on the capture thread). Pending
    * reads reject with ECLOSED, as does every later call. Idempotent.
@@ -235,7 +319,9 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   close(): Promise<void> {
     if (this.closed) return this.closed;
     this.closed = new Promise<void>((resolve) => (this.onClosed = resolve));
-    if (this.state === 'closed') {
+    if (this.state === 'closed' || this.state === 'ending') {
+      this.queue.length = 0;
+      this.finish();
       this.onClosed!();
       return this.closed;
     }
@@ -259,7 +345,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     return this;
   }
 
-  /** Whether the socket is open (not closing or closed). */
+  /** Whether the socket is open (not ending, closing or closed). */
   get isOpen(): boolean {
     return this.state === 'open';
   }
@@ -277,13 +363,21 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   }
 
   private closedError(): PcapError {
-    return new PcapError(ErrorCode.ECLOSED, `the capture socket on ${this.device} is closed`);
+    const what = this.offline ? `the savefile ${this.device}` : `the capture socket on ${this.device}`;
+    return new PcapError(ErrorCode.ECLOSED, this.ended ? `${what} has ended` : `${what} is closed`);
+  }
+
+  /** The capture's failure, once: to whoever asks first after it happened. */
+  private takeFailure(): PcapError | undefined {
+    if (!this.failure || this.failureDelivered) return undefined;
+    this.failureDelivered = true;
+    return this.failure;
   }
 
   /**
-   * The port's listener and the pool's callback outlive open(): they are
+   * The port's listener and the pool's callback outlive start(): they are
    * made here, outside its scope, so that they hold the socket only weakly
-   * (a closure made inside open() would share its context, which holds the
+   * (a closure made inside start() would share its context, which holds the
    * socket, and keep it alive forever).
    */
   private static messageHandler(weak: WeakRef<CaptureSocket<unknown>>, link: Link): (m: ArrayBuffer | Event) => void {
@@ -342,33 +436,63 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         else p.resolve(message.value);
         break;
       }
-      case 'failed': {
-        const error = toPcapError(message.error);
-        this.failure = error;
-        this.rejectReaders(error);
-        if (this.state === 'opening') {
-          this.opened?.reject(error);
-          this.onMessage({ type: 'closed' });
-        } else if (this.listenerCount('error') > 0) {
-          this.emit('error', error);
+      case 'recorded':
+        this.emit('recorded', message.written);
+        if (message.done) {
+          this.recording?.resolve(message.written);
         }
         break;
-      }
       case 'end':
+        this.ended = true;
+        break;
+      case 'failed':
+        this.failure = toPcapError(message.error);
+        if (this.state === 'opening') {
+          this.state = 'closed';
+          this.opened?.reject(this.failure);
+        }
         break;
       case 'closed':
-        this.state = 'closed';
         finalizer.unregister(this);
         this.link.port.close();
-        this.queue.length = 0;
-        this.rejectReaders(this.failure ?? this.closedError());
         for (const p of this.pending.values()) p.reject(this.closedError());
         this.pending.clear();
-        held.delete(this as CaptureSocket<unknown>);
-        this.onClosed?.();
-        this.emit('close');
+        this.recording?.resolve(0);
+        if (this.state === 'closing' || this.state === 'closed') {
+          this.queue.length = 0;
+          this.finish();
+        } else {
+          // The capture ended by itself (end of file, failure): what was
+          // captured before is still delivered, then 'end' or 'error'.
+          this.state = 'ending';
+          this.drain();
+        }
         break;
     }
+  }
+
+  /** The last step of every socket, once: reject waiters, say why it ended, emit 'close'. */
+  private finish(): void {
+    if (this.finished) {
+      this.rejectReaders(this.closedError());
+      return;
+    }
+    this.finished = true;
+    this.state = 'closed';
+    held.delete(this as CaptureSocket<unknown>);
+    // A failure goes to pending readers and 'error' listeners alike; if
+    // nobody hears it, the next read() gets it.
+    const failure = this.failure && !this.failureDelivered ? this.failure : undefined;
+    const heard = this.readers.length > 0 || this.listenerCount('error') > 0;
+    this.rejectReaders(failure ?? this.closedError());
+    if (failure) {
+      this.failureDelivered = heard;
+      if (this.listenerCount('error') > 0) this.emit('error', failure);
+    } else if (this.ended) {
+      this.emit('end');
+    }
+    this.onClosed?.();
+    this.emit('close');
   }
 
   private onOpened(opened: NativeOpened): void {
@@ -401,12 +525,16 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     CaptureSocket.ack(this.link);
   }
 
+  private get delivering(): boolean {
+    return this.state === 'open' || this.state === 'ending';
+  }
+
   /** Hands queued packets to readers first, then to listeners; what nobody takes waits (back-pressure). */
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.queue.length > 0 && this.state === 'open') {
+      while (this.queue.length > 0 && this.delivering) {
         if (this.readers.length > 0) {
           const reader = this.readers.shift()!;
           if (reader.timer) clearTimeout(reader.timer);
@@ -417,16 +545,17 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         if (!wantsBatches && this.listenerCount('packet') === 0) break;
         const batch = this.queue[0]!;
         if (wantsBatches && this.cursor === 0) this.emit('batch', batch);
-        while (this.cursor < batch.count && this.state === 'open' && this.listenerCount('packet') > 0) {
+        while (this.cursor < batch.count && this.delivering && this.listenerCount('packet') > 0) {
           this.emit('packet', batch.packet(this.cursor++, this.timeUnit));
         }
-        if (this.state !== 'open') break;
+        if (!this.delivering) break;
         this.cursor = batch.count;
         this.consumed();
       }
     } finally {
       this.draining = false;
     }
+    if (this.state === 'ending' && this.queue.length === 0) this.finish();
     this.updateHeld();
   }
 
@@ -477,9 +606,39 @@ function toFrame(data: Uint8Array | ReadonlyArray<Uint8Array>): Uint8Array {
 }
 
 /** Opens a live capture on `device` ('' or undefined: the default device). */
-export function open<U extends TimeUnit = 'timestamp'>(
+export async function open<U extends TimeUnit = 'timestamp'>(
   device?: string,
   options?: OpenOptions & { timeUnit?: U },
 ): Promise<CaptureSocket<TimeOf<U>>> {
-  return CaptureSocket.open<TimeOf<U>>(device, options);
+  const r = resolveOpen(device, options);
+  const name = r.device === '' ? await dev() : r.device;
+  return CaptureSocket.start<TimeOf<U>>(name, r.timeUnit, {
+    kind: 'capture',
+    device: name,
+    native: r.native,
+    filter: r.filter,
+    maxBatchesInFlight: r.maxBatchesInFlight,
+    batch: BATCH,
+  });
+}
+
+/**
+ * Reads a pcap or pcapng savefile through the same socket interface:
+ * 'packet' and 'batch' events, read(), async iteration, filter(); then
+ * 'end'. A truncated or corrupt file delivers every good packet first, then
+ * an 'error' with libpcap's text.
+ */
+export async function openOffline<U extends TimeUnit = 'timestamp'>(
+  path: string,
+  options?: OfflineOptions & { timeUnit?: U },
+): Promise<CaptureSocket<TimeOf<U>>> {
+  const r = resolveOffline(path, options);
+  return CaptureSocket.start<TimeOf<U>>(r.path, r.timeUnit, {
+    kind: 'offline',
+    path: r.path,
+    precision: r.precision,
+    filter: r.filter,
+    maxBatchesInFlight: r.maxBatchesInFlight,
+    batch: BATCH,
+  });
 }

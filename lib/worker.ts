@@ -1,43 +1,75 @@
 /**
- * Capture thread entry (compiled to dist/worker.js; it runs outside any test
- * runner). A pool thread takes one capture job at a time and runs its loop
- * to the end: open and activate, then alternately answer requests and block
- * in the addon's next() until packets, a wake-up or an error. Every blocking
- * libpcap call of a socket happens here, never on the main thread.
+ * Pool thread entry (compiled to dist/worker.js; it runs outside any test
+ * runner). A thread takes one job at a time:
+ *
+ * - a capture or savefile job runs its loop to the end: open, then
+ *   alternately answer requests and block in the addon's next() until
+ *   packets, a wake-up or an error. Every blocking libpcap call of a socket
+ *   happens here, never on the main thread;
+ * - a writer job answers write/flush/close messages until it is closed.
  */
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { toWireError, type WireError } from './errors';
-import { native, NextStatus } from './native';
-import { CONTROL_ACKED, CONTROL_SIGNAL, type CaptureJob, type JobDone, type Request, type Reply } from './protocol';
+import { native, NextStatus, type NativeOpened } from './native';
+import {
+  CONTROL_ACKED,
+  CONTROL_SIGNAL,
+  type CaptureJob,
+  type Job,
+  type JobDone,
+  type OfflineJob,
+  type Reply,
+  type Request,
+  type WriterJob,
+  type WriterRequest,
+} from './protocol';
 
-function runCapture(job: CaptureJob): void {
+interface Recorder {
+  id: number;
+  remaining: number;
+  written: number;
+  deliver: boolean;
+}
+
+function openJob(job: CaptureJob | OfflineJob): NativeOpened {
+  const opened = job.kind === 'capture' ? native.open(job.device, job.native) : native.openOffline(job.path, job.precision);
+  if (job.filter) {
+    try {
+      native.setFilter(opened.id, job.filter.expression, job.filter.optimize, job.filter.netmask ?? opened.netmask);
+    } catch (e) {
+      native.close(opened.id);
+      throw e;
+    }
+  }
+  return opened;
+}
+
+function runLoop(job: CaptureJob | OfflineJob): void {
   const { port } = job;
   const control = new Int32Array(job.control);
-  let id: number;
-  let netmask: number;
+  let opened: NativeOpened;
   try {
-    const opened = native.open(job.device, job.native);
-    id = opened.id;
-    netmask = opened.netmask;
-    if (job.filter) {
-      try {
-        native.setFilter(id, job.filter.expression, job.filter.optimize, job.filter.netmask ?? netmask);
-      } catch (e) {
-        native.close(id);
-        throw e;
-      }
-    }
+    opened = openJob(job);
     port.postMessage({ type: 'opened', opened });
   } catch (e) {
     port.postMessage({ type: 'open-failed', error: toWireError(e) });
     port.close();
     return;
   }
-
+  const { id, netmask } = opened;
   const { maxPackets, maxBytes, flushMicros } = job.batch;
   let posted = 0;
   let closeSeq = -1;
   let failure: WireError | undefined;
+  let recorder: Recorder | undefined;
+
+  const stopRecording = (): number => {
+    if (!recorder) return 0;
+    const { id: dumper, written } = recorder;
+    recorder = undefined;
+    native.dumpClose(dumper);
+    return written;
+  };
 
   const answer = (request: Request): void => {
     const reply: Reply = { type: 'reply', seq: request.seq };
@@ -51,6 +83,27 @@ function runCapture(job: CaptureJob): void {
           break;
         case 'stats':
           reply.value = native.stats(id);
+          break;
+        case 'datalinks':
+          reply.value = native.datalinks(id);
+          break;
+        case 'set-datalink':
+          reply.value = native.setDatalink(id, request.value);
+          break;
+        case 'timestamp-types':
+          reply.value = native.timestampTypes(id);
+          break;
+        case 'record':
+          stopRecording();
+          recorder = {
+            id: native.dumpOpenFor(id, request.path, request.append),
+            remaining: request.count,
+            written: 0,
+            deliver: request.deliver,
+          };
+          break;
+        case 'stop-record':
+          reply.value = stopRecording();
           break;
         case 'close':
           closeSeq = request.seq;
@@ -71,7 +124,8 @@ function runCapture(job: CaptureJob): void {
     const inFlight = posted - Atomics.load(control, CONTROL_ACKED);
     if (inFlight >= job.maxBatchesInFlight) {
       // Back-pressure: stop reading until the consumer catches up (or a
-      // request arrives). The kernel buffer holds or drops meanwhile.
+      // request arrives). The kernel buffer holds or drops meanwhile. The
+      // time limit only bounds how long a terminate() of this thread waits.
       Atomics.wait(control, CONTROL_SIGNAL, signal, 250);
       continue;
     }
@@ -83,6 +137,18 @@ function runCapture(job: CaptureJob): void {
       break;
     }
     if (typeof result !== 'number') {
+      if (recorder) {
+        const n = native.dumpBatch(recorder.id, result, recorder.remaining);
+        recorder.written += n;
+        recorder.remaining -= n;
+        const deliver = recorder.deliver;
+        if (recorder.remaining === 0) {
+          port.postMessage({ type: 'recorded', written: stopRecording(), done: true });
+        } else if (!deliver) {
+          port.postMessage({ type: 'recorded', written: recorder.written, done: false });
+        }
+        if (!deliver) continue;
+      }
       port.postMessage(result, [result]);
       posted++;
     } else if (result === NextStatus.END) {
@@ -92,6 +158,12 @@ function runCapture(job: CaptureJob): void {
       break;
     }
   }
+  try {
+    const written = recorder ? stopRecording() : -1;
+    if (written >= 0) port.postMessage({ type: 'recorded', written, done: true });
+  } catch (e) {
+    failure ??= toWireError(e);
+  }
   native.close(id);
   if (failure) port.postMessage({ type: 'failed', error: failure });
   if (closeSeq >= 0) port.postMessage({ type: 'reply', seq: closeSeq });
@@ -99,13 +171,64 @@ function runCapture(job: CaptureJob): void {
   port.close();
 }
 
+function runWriter(job: WriterJob, done: () => void): void {
+  const { port } = job;
+  let id: number;
+  try {
+    id = native.dumpOpen(job.path, job.linktype, job.snaplen, job.precision, job.append);
+  } catch (e) {
+    port.postMessage({ type: 'open-failed', error: toWireError(e) });
+    port.close();
+    done();
+    return;
+  }
+  port.postMessage({ type: 'opened' });
+  // A write error is kept and reported by the next flush or close.
+  let writeError: WireError | undefined;
+  port.on('message', (request: WriterRequest) => {
+    const reply: Reply = { type: 'reply', seq: request.seq };
+    try {
+      switch (request.op) {
+        case 'write':
+          if (writeError) return;
+          for (const item of request.items) {
+            if ('batch' in item) native.dumpBatch(id, item.batch, 0xffffffff);
+            else native.dumpPacket(id, item.seconds, item.fraction, item.precision, item.length, item.data);
+          }
+          return;
+        case 'flush':
+          if (writeError) throw writeError;
+          native.dumpFlush(id);
+          break;
+        case 'close':
+          native.dumpClose(id);
+          if (writeError) throw writeError;
+          break;
+      }
+    } catch (e) {
+      if (request.op === 'write') writeError = toWireError(e);
+      else reply.error = toWireError(e);
+    }
+    port.postMessage(reply);
+    if (request.op === 'close') {
+      port.close();
+      done();
+    }
+  });
+}
+
 if (parentPort) {
   const parent = parentPort;
-  parent.on('message', (job: CaptureJob) => {
+  const done = () => parent.postMessage({ kind: 'done' } satisfies JobDone);
+  parent.on('message', (job: Job) => {
+    if (job.kind === 'writer') {
+      runWriter(job, done);
+      return;
+    }
     try {
-      runCapture(job);
+      runLoop(job);
     } finally {
-      parent.postMessage({ kind: 'done' } satisfies JobDone);
+      done();
     }
   });
 }

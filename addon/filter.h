@@ -1,0 +1,3 @@
+#pragma once
+#include <napi.h>
+void initFilter(Napi::Env env, Napi::Object exports);

@@ -1,0 +1,235 @@
+// Savefiles: reading pcap/pcapng files through the same capture handles and
+// loop as live devices, and writing packets with pcap_dump.
+#include "savefile.h"
+
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include "batch_layout.h"
+#include "capture.h"
+#include "errors.h"
+
+namespace {
+
+struct Dumper {
+  ~Dumper() {
+    if (dumper) lib->pcap_dump_close(dumper);
+    if (dead) lib->pcap_close(dead);
+  }
+  const Libpcap* lib = nullptr;
+  pcap_t* dead = nullptr;  // pcap_open_dead handle, when not writing a live capture
+  pcap_dumper_t* dumper = nullptr;
+  int precision = 0;
+  std::mutex mutex;  // a writer may be used from more than one thread over its life
+};
+
+std::mutex dumpersMutex;
+std::unordered_map<uint32_t, std::shared_ptr<Dumper>> dumpers;
+uint32_t nextDumperId = 1;
+
+uint32_t registerDumper(std::shared_ptr<Dumper> d) {
+  std::lock_guard<std::mutex> lock(dumpersMutex);
+  uint32_t id = nextDumperId++;
+  dumpers.emplace(id, std::move(d));
+  return id;
+}
+
+std::shared_ptr<Dumper> requireDumper(Napi::Env env, uint32_t id) {
+  std::lock_guard<std::mutex> lock(dumpersMutex);
+  auto it = dumpers.find(id);
+  if (it == dumpers.end()) throwError(env, "ECLOSED", "the savefile writer is closed");
+  return it->second;
+}
+
+// openOffline(path, precision) -> { id, datalink, datalinkName, precision, snaplen }
+Napi::Value OpenOffline(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Libpcap& lib = requireLibpcap(env);
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int precision = info[1].As<Napi::Number>().Int32Value();
+  char errbuf[pcapabi::ERRBUF_SIZE] = {0};
+  pcap_t* p = lib.pcap_open_offline_with_tstamp_precision
+                  ? lib.pcap_open_offline_with_tstamp_precision(path.c_str(), precision, errbuf)
+                  : lib.pcap_open_offline(path.c_str(), errbuf);
+  if (!p) {
+    std::string message = errbuf;
+    // libpcap reports a missing file with the C library's text.
+    const char* code = message.find("No such file") != std::string::npos ? "ENOENT" : "EPCAP";
+    throwError(env, code, message);
+  }
+  auto h = std::make_shared<CaptureHandle>();
+  h->lib = &lib;
+  h->pcap = p;
+  h->owner = env;
+  h->offline = true;
+  h->snaplen = lib.pcap_snapshot(p);
+  h->datalink = lib.pcap_datalink(p);
+  h->precision = lib.pcap_get_tstamp_precision ? lib.pcap_get_tstamp_precision(p) : pcapabi::TSTAMP_PRECISION_MICRO;
+  uint32_t id = registerHandle(h);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("id", id);
+  result.Set("datalink", h->datalink);
+  result.Set("datalinkName", datalinkName(lib, h->datalink));
+  result.Set("precision", h->precision);
+  result.Set("snaplen", h->snaplen);
+  result.Set("netmask", Napi::Number::New(env, pcapabi::NETMASK_UNKNOWN));
+  return result;
+}
+
+// dumpOpen(path, linktype, snaplen, precision, append) -> id
+//   A writer for packets of one link type, with a dead handle of its own.
+Napi::Value DumpOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Libpcap& lib = requireLibpcap(env);
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int linktype = info[1].As<Napi::Number>().Int32Value();
+  int snaplen = info[2].As<Napi::Number>().Int32Value();
+  int precision = info[3].As<Napi::Number>().Int32Value();
+  bool append = info[4].As<Napi::Boolean>().Value();
+  auto d = std::make_shared<Dumper>();
+  d->lib = &lib;
+  if (precision == pcapabi::TSTAMP_PRECISION_NANO) {
+    if (!lib.pcap_open_dead_with_tstamp_precision) {
+      throwError(env, "EINVAL", "this libpcap cannot write nanosecond savefiles");
+    }
+    d->dead = lib.pcap_open_dead_with_tstamp_precision(linktype, snaplen, precision);
+  } else {
+    d->dead = lib.pcap_open_dead(linktype, snaplen);
+  }
+  if (!d->dead) throwError(env, "EPCAP", "pcap_open_dead failed");
+  d->precision = precision;
+  if (append) {
+    if (!lib.pcap_dump_open_append) throwError(env, "EINVAL", "this libpcap cannot append to savefiles");
+    d->dumper = lib.pcap_dump_open_append(d->dead, path.c_str());
+  } else {
+    d->dumper = lib.pcap_dump_open(d->dead, path.c_str());
+  }
+  if (!d->dumper) throwError(env, "EPCAP", lib.pcap_geterr(d->dead));
+  return Napi::Number::New(env, registerDumper(std::move(d)));
+}
+
+// dumpOpenFor(handleId, path, append) -> id
+//   A writer for a capture handle's packets: its link type, snaplen and
+//   precision. Runs on the handle's capture thread.
+Napi::Value DumpOpenFor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<CaptureHandle> h = findHandle(info[0].As<Napi::Number>().Uint32Value());
+  if (!h) throwError(env, "ECLOSED", "the capture handle is closed");
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  bool append = info[2].As<Napi::Boolean>().Value();
+  const Libpcap& lib = *h->lib;
+  auto d = std::make_shared<Dumper>();
+  d->lib = &lib;
+  d->precision = h->precision;
+  if (append) {
+    if (!lib.pcap_dump_open_append) throwError(env, "EINVAL", "this libpcap cannot append to savefiles");
+    d->dumper = lib.pcap_dump_open_append(h->pcap, path.c_str());
+  } else {
+    d->dumper = lib.pcap_dump_open(h->pcap, path.c_str());
+  }
+  if (!d->dumper) throwError(env, "EPCAP", lib.pcap_geterr(h->pcap));
+  return Napi::Number::New(env, registerDumper(std::move(d)));
+}
+
+void writeOne(Dumper& d, uint64_t seconds, uint32_t fraction, int fractionPrecision, uint32_t caplen,
+              uint32_t length, const uint8_t* bytes) {
+  if (fractionPrecision != d.precision) {
+    fraction = fractionPrecision == pcapabi::TSTAMP_PRECISION_NANO ? fraction / 1000 : fraction * 1000;
+  }
+  struct pcap_pkthdr header;
+  memset(&header, 0, sizeof header);
+  header.ts.tv_sec = static_cast<decltype(header.ts.tv_sec)>(seconds);
+  header.ts.tv_usec = static_cast<decltype(header.ts.tv_usec)>(fraction);
+  header.caplen = caplen;
+  header.len = length < caplen ? caplen : length;
+  d.lib->pcap_dump(reinterpret_cast<unsigned char*>(d.dumper), &header, bytes);
+}
+
+// dumpBatch(id, batch ArrayBuffer, maxCount) -> packets written
+Napi::Value DumpBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<Dumper> d = requireDumper(env, info[0].As<Napi::Number>().Uint32Value());
+  Napi::ArrayBuffer buffer = info[1].As<Napi::ArrayBuffer>();
+  uint32_t maxCount = info[2].As<Napi::Number>().Uint32Value();
+  const uint8_t* base = static_cast<const uint8_t*>(buffer.Data());
+  size_t size = buffer.ByteLength();
+  if (size < batch::kHeaderWords * sizeof(uint32_t)) throwError(env, "EINVAL", "not a packet batch");
+  const uint32_t* words = reinterpret_cast<const uint32_t*>(base);
+  uint32_t count = words[batch::kCount];
+  uint32_t dataStart = words[batch::kDataStart];
+  int precision = static_cast<int>(words[batch::kPrecision]);
+  if (dataStart > size || (batch::kHeaderWords + static_cast<uint64_t>(count) * batch::kRecordWords) * 4 > dataStart) {
+    throwError(env, "EINVAL", "not a packet batch");
+  }
+  std::lock_guard<std::mutex> lock(d->mutex);
+  uint32_t n = count < maxCount ? count : maxCount;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t* r = words + batch::kHeaderWords + i * batch::kRecordWords;
+    uint64_t offset = static_cast<uint64_t>(dataStart) + r[batch::kDataOffset];
+    if (offset + r[batch::kCaplen] > size) throwError(env, "EINVAL", "not a packet batch");
+    uint64_t seconds = r[batch::kSecondsLow] | (static_cast<uint64_t>(r[batch::kSecondsHigh]) << 32);
+    writeOne(*d, seconds, r[batch::kFraction], precision, r[batch::kCaplen], r[batch::kWireLength], base + offset);
+  }
+  return Napi::Number::New(env, n);
+}
+
+// dumpPacket(id, seconds, fraction, fractionPrecision, wireLength, data)
+Napi::Value DumpPacket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<Dumper> d = requireDumper(env, info[0].As<Napi::Number>().Uint32Value());
+  double seconds = info[1].As<Napi::Number>().DoubleValue();
+  uint32_t fraction = info[2].As<Napi::Number>().Uint32Value();
+  int precision = info[3].As<Napi::Number>().Int32Value();
+  uint32_t length = info[4].As<Napi::Number>().Uint32Value();
+  Napi::Uint8Array data = info[5].As<Napi::Uint8Array>();
+  std::lock_guard<std::mutex> lock(d->mutex);
+  writeOne(*d, static_cast<uint64_t>(seconds), fraction, precision, static_cast<uint32_t>(data.ByteLength()), length,
+           data.Data());
+  return env.Undefined();
+}
+
+Napi::Value DumpFlush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<Dumper> d = requireDumper(env, info[0].As<Napi::Number>().Uint32Value());
+  std::lock_guard<std::mutex> lock(d->mutex);
+  if (d->lib->pcap_dump_flush(d->dumper) != 0) throwError(env, "EPCAP", "writing the savefile failed (pcap_dump_flush)");
+  return env.Undefined();
+}
+
+// dumpClose(id): flushes and closes; idempotent.
+Napi::Value DumpClose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<Dumper> d;
+  {
+    std::lock_guard<std::mutex> lock(dumpersMutex);
+    auto it = dumpers.find(info[0].As<Napi::Number>().Uint32Value());
+    if (it == dumpers.end()) return env.Undefined();
+    d = std::move(it->second);
+    dumpers.erase(it);
+  }
+  std::lock_guard<std::mutex> lock(d->mutex);
+  bool ok = d->lib->pcap_dump_flush(d->dumper) == 0;
+  d->lib->pcap_dump_close(d->dumper);
+  d->dumper = nullptr;
+  if (!ok) throwError(env, "EPCAP", "writing the savefile failed (pcap_dump_flush)");
+  return env.Undefined();
+}
+
+Napi::Value DumperCount(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lock(dumpersMutex);
+  return Napi::Number::New(info.Env(), static_cast<double>(dumpers.size()));
+}
+
+}  // namespace
+
+void initSavefile(Napi::Env env, Napi::Object exports) {
+  exports.Set("openOffline", Napi::Function::New(env, OpenOffline, "openOffline"));
+  exports.Set("dumpOpen", Napi::Function::New(env, DumpOpen, "dumpOpen"));
+  exports.Set("dumpOpenFor", Napi::Function::New(env, DumpOpenFor, "dumpOpenFor"));
+  exports.Set("dumpBatch", Napi::Function::New(env, DumpBatch, "dumpBatch"));
+  exports.Set("dumpPacket", Napi::Function::New(env, DumpPacket, "dumpPacket"));
+  exports.Set("dumpFlush", Napi::Function::New(env, DumpFlush, "dumpFlush"));
+  exports.Set("dumpClose", Napi::Function::New(env, DumpClose, "dumpClose"));
+  exports.Set("dumperCount", Napi::Function::New(env, DumperCount, "dumperCount"));
+}

@@ -1,0 +1,3 @@
+#pragma once
+#include <napi.h>
+void initSavefile(Napi::Env env, Napi::Object exports);

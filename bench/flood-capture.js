@@ -1,0 +1,147 @@
+'use strict';
+/*
+ * One capturing process of the flood benchmark (forked by bench/flood.js):
+ *
+ *   node bench/flood-capture.js <peer> '<json options>'
+ *
+ * peer: ewpcap-batch | ewpcap-packet | node_pcap
+ *
+ * Opens the capture on veth1, counts packets and bytes (the least work a
+ * consumer can do with each packet), measures an idle baseline of the
+ * event-loop delay with the capture open, then tells the parent "ready".
+ * On "stop" (the generator finished; it carries how many frames veth1
+ * received) it waits for the capture to catch up (or to stall for
+ * 300 ms), and reports: captured count, kernel drops, event-loop delay
+ * beyond the 1 ms timer, CPU seconds (whole process and main thread), and
+ * peak RSS.
+ */
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const C = require('./common');
+
+C.childGuard();
+C.inNamespace();
+
+const peer = process.argv[2];
+const options = JSON.parse(process.argv[3] || '{}');
+const IDLE_MS = options.idleMs ?? 1000;
+const BUFFER = options.buffer ?? 8 << 20;
+
+let count = 0;
+let bytes = 0;
+let batches = 0;
+let firstAt = 0n;
+let lastAt = 0n;
+
+async function openPeer() {
+  if (peer === 'ewpcap-batch' || peer === 'ewpcap-packet') {
+    const { open } = C.ewpcap();
+    const openOptions = { buffer: BUFFER, ...(options.open || {}) };
+    const socket = await open(C.DEV1, openOptions);
+    if (peer === 'ewpcap-batch') {
+      socket.on('batch', (b) => {
+        const n = b.count;
+        for (let i = 0; i < n; i++) bytes += b.caplen(i);
+        count += n;
+        batches++;
+        const t = process.hrtime.bigint();
+        if (firstAt === 0n) firstAt = t;
+        lastAt = t;
+      });
+    } else {
+      socket.on('packet', (p) => {
+        bytes += p.data.length;
+        if (count++ === 0) firstAt = process.hrtime.bigint();
+        lastAt = process.hrtime.bigint();
+      });
+    }
+    return {
+      stats: async () => socket.stats(),
+      close: () => socket.close(),
+      describe: { ...openOptions },
+    };
+  }
+  if (peer === 'node_pcap') {
+    const np = C.nodePcap();
+    if (np.error) throw new Error(`node_pcap is not available: ${np.error}`);
+    const sessionOptions = { buffer_size: BUFFER, ...(options.nodePcap || {}) };
+    const session = np.pcap.createSession(C.DEV1, sessionOptions);
+    session.on('packet', (p) => {
+      // p.buf is one Buffer that node_pcap overwrites with every packet.
+      bytes += p.header.readUInt32LE(8);
+      if (count++ === 0) firstAt = process.hrtime.bigint();
+      lastAt = process.hrtime.bigint();
+    });
+    return {
+      stats: async () => {
+        const s = session.stats();
+        return { recv: s.ps_recv, drop: s.ps_drop, ifdrop: s.ps_ifdrop };
+      },
+      close: () => session.close(),
+      describe: { ...sessionOptions },
+    };
+  }
+  throw new Error(`unknown peer ${peer}`);
+}
+
+async function main() {
+  const cap = await openPeer();
+  // Idle baseline: the same histogram, with the capture open and no traffic.
+  const idle = monitorEventLoopDelay({ resolution: 1 });
+  idle.enable();
+  await C.sleep(IDLE_MS);
+  idle.disable();
+  const strayBefore = count; // anything captured without the generator (should be 0)
+
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  const cpu0 = process.cpuUsage();
+  const threads0 = C.threadCpu();
+  const t0 = process.hrtime.bigint();
+  h.enable();
+  process.send({ type: 'ready' });
+
+  const stop = await new Promise((resolve) => process.once('message', resolve));
+  const stopAt = process.hrtime.bigint();
+  const expected = strayBefore + stop.expected;
+  // Wait for the capture to catch up, or to make no progress for 300 ms.
+  let last = -1;
+  let stillSince = Date.now();
+  while (count < expected) {
+    if (count !== last) {
+      last = count;
+      stillSince = Date.now();
+    } else if (Date.now() - stillSince >= 300) break;
+    await C.sleep(10);
+  }
+  h.disable();
+  const t1 = process.hrtime.bigint();
+  const cpu = process.cpuUsage(cpu0);
+  const threads = C.threadCpuDelta(threads0, C.threadCpu());
+  const stats = await cap.stats();
+  await cap.close();
+  const capturedSeconds = lastAt > firstAt ? Number(lastAt - firstAt) / 1e9 : NaN;
+  process.send({
+    type: 'result',
+    peer,
+    options: cap.describe,
+    captured: count - strayBefore,
+    stray: strayBefore,
+    bytes,
+    batches,
+    expected: stop.expected,
+    stats,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuUser: cpu.user / 1e6,
+    cpuSystem: cpu.system / 1e6,
+    mainThreadCpu: threads.main,
+    otherThreadsCpu: threads.others,
+    wallSeconds: Number(t1 - t0) / 1e9,
+    catchUpMs: Number(t1 - stopAt) / 1e6,
+    capturedSeconds,
+    eld: C.eld(h),
+    idleEld: C.eld(idle),
+    maxRssKiB: process.resourceUsage().maxRSS,
+  });
+  setTimeout(() => process.exit(0), 20);
+}
+
+main();

@@ -1,0 +1,273 @@
+'use strict';
+/*
+ * Flood benchmark: the C generator (bench/gen.c) sends 60-byte frames on
+ * veth0 as fast as it can (or paced); each capturer captures on veth1, one
+ * at a time, each in a fresh process.
+ *
+ *   node scripts/netns.js node bench/flood.js [--runs 3] [--count 2000000]
+ *        [--configs name,name] [--zero-drop] [--json FILE]
+ *
+ * Capturers (CONFIGS below): ewpcap with the 'batch' API and with 'packet'
+ * events, tcpdump -w /dev/null, node_pcap (npm `pcap`), all with the same
+ * 8 MiB kernel buffer.
+ */
+const path = require('node:path');
+const fs = require('node:fs');
+const { spawn } = require('node:child_process');
+const C = require('./common');
+
+const BUFFER = 8 << 20;
+
+/** The capturer configurations, in table order. */
+const CONFIGS = [
+  {
+    key: 'ewpcap-batch',
+    label: "ewpcap 'batch' (defaults: immediate, snaplen 65535)",
+    peer: 'ewpcap-batch',
+    options: {},
+  },
+  {
+    key: 'ewpcap-packet',
+    label: "ewpcap 'packet' (defaults)",
+    peer: 'ewpcap-packet',
+    options: {},
+  },
+  {
+    key: 'ewpcap-batch-t10',
+    label: "ewpcap 'batch', timeout: 10 (ms)",
+    peer: 'ewpcap-batch',
+    options: { open: { timeout: 10 } },
+  },
+  {
+    key: 'ewpcap-packet-t10',
+    label: "ewpcap 'packet', timeout: 10 (ms)",
+    peer: 'ewpcap-packet',
+    options: { open: { timeout: 10 } },
+  },
+  {
+    key: 'tcpdump',
+    label: 'tcpdump -w /dev/null -B 8192 (its default: 1 s timeout)',
+    tcpdump: { immediate: false },
+  },
+  {
+    key: 'tcpdump-immediate',
+    label: 'tcpdump -w /dev/null -B 8192 --immediate-mode',
+    tcpdump: { immediate: true },
+  },
+  {
+    key: 'node_pcap-immediate',
+    label: 'node_pcap, immediate (buffer_timeout: 0)',
+    peer: 'node_pcap',
+    options: { nodePcap: { buffer_timeout: 0 } },
+  },
+  {
+    key: 'node_pcap',
+    label: 'node_pcap (its default: 1 s timeout)',
+    peer: 'node_pcap',
+    options: { nodePcap: {} },
+  },
+];
+
+/** One capture run of a Node peer against one generator run. */
+async function runNodePeer(config, gen, { execArgv = [], idleMs } = {}) {
+  const options = { buffer: BUFFER, ...config.options };
+  if (idleMs !== undefined) options.idleMs = idleMs;
+  const c = C.forkChild(path.join(__dirname, 'flood-capture.js'), [config.peer, JSON.stringify(options)], { execArgv });
+  await c.wait('ready', 30_000);
+  const g = await C.startGen(gen).done;
+  c.send({ type: 'stop', expected: g.veth1.rx_packets });
+  const r = await c.wait('result', 120_000);
+  await c.exited();
+  return { ...r, key: config.key, gen: g };
+}
+
+/** One tcpdump run against one generator run; figures from /proc and its own summary. */
+async function runTcpdump(config, gen) {
+  const args = ['-i', C.DEV1, '-w', '/dev/null', '-B', String(BUFFER / 1024), '-s', '65535', '-n'];
+  if (config.tcpdump.immediate) args.push('--immediate-mode');
+  const child = spawn('tcpdump', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (/listening on/.test(err)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('error', reject);
+  });
+  const cpu0 = C.procCpu(child.pid);
+  const t0 = process.hrtime.bigint();
+  const g = await C.startGen(gen).done;
+  // Let it finish: CPU no longer moving for 300 ms, and past its 1 s
+  // packet-buffer timeout in the default (non-immediate) mode.
+  const floor = Date.now() + (config.tcpdump.immediate ? 0 : 1100);
+  let last = -1;
+  let stillSince = Date.now();
+  for (;;) {
+    const cpu = C.procCpu(child.pid);
+    if (cpu !== last) {
+      last = cpu;
+      stillSince = Date.now();
+    }
+    if (Date.now() - stillSince >= 300 && Date.now() >= floor) break;
+    await C.sleep(20);
+  }
+  const cpuSeconds = C.procCpu(child.pid) - cpu0;
+  const maxRssKiB = C.procHwmKiB(child.pid);
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  child.kill('SIGINT');
+  await exited;
+  const num = (re) => {
+    const m = re.exec(err);
+    return m ? Number(m[1]) : NaN;
+  };
+  const captured = num(/(\d+) packets? captured/);
+  return {
+    key: config.key,
+    peer: 'tcpdump',
+    options: { args: args.join(' ') },
+    captured,
+    expected: g.veth1.rx_packets,
+    stats: { recv: num(/(\d+) packets? received by filter/), drop: num(/(\d+) packets? dropped by kernel/), ifdrop: NaN },
+    cpuSeconds,
+    wallSeconds,
+    maxRssKiB,
+    gen: g,
+  };
+}
+
+function runOnce(config, gen, extra) {
+  return config.tcpdump ? runTcpdump(config, gen) : runNodePeer(config, gen, extra);
+}
+
+const perMillion = (r) => (r.captured > 0 ? r.cpuSeconds / (r.captured / 1e6) : NaN);
+const zeroDrop = (r) => r.stats.drop === 0 && r.captured >= r.expected;
+
+/**
+ * The highest paced rate at which a configuration captured everything with
+ * zero kernel drops: step up a ladder of rates (1.5 s of traffic each, at
+ * least 200,000 frames) until the first loss, then bisect 3 times.
+ */
+async function zeroDropSearch(config, { log = () => {}, top } = {}) {
+  const ladder = [25_000, 50_000, 100_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_200_000];
+  const steps = [];
+  const trial = async (rate) => {
+    const count = Math.max(200_000, Math.round(rate * 1.5));
+    const r = await runOnce(config, { count, rate }, { idleMs: 100 });
+    const ok = zeroDrop(r);
+    steps.push({ rate, offered: r.gen.pps, count, captured: r.captured, drop: r.stats.drop, ok });
+    log(`  ${config.key} @ ${rate} pps (offered ${Math.round(r.gen.pps)}): captured ${r.captured}/${r.expected}, drop ${r.stats.drop} -> ${ok ? 'ok' : 'LOSS'}`);
+    return ok;
+  };
+  let good = 0;
+  let bad = 0;
+  for (const rate of ladder) {
+    if (top && rate >= top) break;
+    if (await trial(rate)) good = rate;
+    else {
+      bad = rate;
+      break;
+    }
+  }
+  if (!bad && top) {
+    // Everything on the ladder passed: try the generator's top speed.
+    const r = await runOnce(config, { count: 2_000_000 }, { idleMs: 100 });
+    const ok = zeroDrop(r);
+    steps.push({ rate: 'top', offered: r.gen.pps, count: 2_000_000, captured: r.captured, drop: r.stats.drop, ok });
+    log(`  ${config.key} @ top speed (offered ${Math.round(r.gen.pps)}): drop ${r.stats.drop} -> ${ok ? 'ok' : 'LOSS'}`);
+    if (ok) return { maxZeroDropPps: Math.round(r.gen.pps), atTopSpeed: true, steps };
+    bad = Math.round(r.gen.pps);
+  }
+  for (let i = 0; i < 3 && bad && bad - good > 10_000; i++) {
+    const mid = Math.round((good + bad) / 2 / 5000) * 5000;
+    if (await trial(mid)) good = mid;
+    else bad = mid;
+  }
+  return { maxZeroDropPps: good, firstLossPps: bad, atTopSpeed: false, steps };
+}
+
+function summarize(runs) {
+  const m = (f) => C.median(runs.map(f));
+  return {
+    runs: runs.length,
+    offeredPps: m((r) => r.gen.pps),
+    sent: m((r) => r.gen.sent),
+    received: m((r) => r.expected),
+    captured: m((r) => r.captured),
+    drop: m((r) => r.stats.drop),
+    cpuPerMillion: m(perMillion),
+    mainThreadCpuPerMillion: m((r) => (r.mainThreadCpu !== undefined && r.captured > 0 ? r.mainThreadCpu / (r.captured / 1e6) : NaN)),
+    eldP50: m((r) => r.eld?.p50),
+    eldP99: m((r) => r.eld?.p99),
+    eldMax: m((r) => r.eld?.max),
+    eldMaxWorst: Math.max(...runs.map((r) => r.eld?.max ?? NaN)),
+    idleEldP99: m((r) => r.idleEld?.p99),
+    idleEldMax: m((r) => r.idleEld?.max),
+    maxRssMiB: m((r) => r.maxRssKiB / 1024),
+    batches: m((r) => r.batches),
+    catchUpMs: m((r) => r.catchUpMs),
+    zeroDropRuns: runs.filter(zeroDrop).length,
+  };
+}
+
+async function floodAll({ runs = 3, count = 2_000_000, keys, log = () => {} } = {}) {
+  const np = C.nodePcap();
+  const out = { configs: {}, skipped: {} };
+  for (const config of CONFIGS) {
+    if (keys && !keys.includes(config.key)) continue;
+    if (config.peer === 'node_pcap' && np.error) {
+      out.skipped[config.key] = `node_pcap not available: ${np.error}`;
+      continue;
+    }
+    const results = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await runOnce(config, { count });
+      results.push(r);
+      log(
+        `  ${config.key} run ${i + 1}: offered ${Math.round(r.gen.pps)} pps, captured ${r.captured}/${r.expected}, drop ${r.stats.drop}, ` +
+          `cpu ${perMillion(r).toFixed(3)} s/Mpkt` +
+          (r.eld ? `, eld p99 ${r.eld.p99.toFixed(3)} max ${r.eld.max.toFixed(3)} ms` : ''),
+      );
+    }
+    out.configs[config.key] = { label: config.label, summary: summarize(results), runs: results };
+  }
+  return out;
+}
+
+module.exports = { CONFIGS, BUFFER, runOnce, runNodePeer, runTcpdump, zeroDropSearch, floodAll, summarize, perMillion, zeroDrop };
+
+if (require.main === module) {
+  C.inNamespace();
+  const argv = process.argv.slice(2);
+  const arg = (name, dflt) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : dflt;
+  };
+  (async () => {
+    const keys = arg('--configs') ? arg('--configs').split(',') : undefined;
+    const result = await floodAll({
+      runs: Number(arg('--runs', 3)),
+      count: Number(arg('--count', 2_000_000)),
+      keys,
+      log: (s) => console.error(s),
+    });
+    if (argv.includes('--zero-drop')) {
+      result.zeroDrop = {};
+      for (const config of CONFIGS) {
+        if (keys && !keys.includes(config.key)) continue;
+        if (result.skipped[config.key]) continue;
+        const top = result.configs[config.key]?.summary.offeredPps;
+        result.zeroDrop[config.key] = await zeroDropSearch(config, { top, log: (s) => console.error(s) });
+      }
+    }
+    for (const [k, v] of Object.entries(result.configs)) console.log(k, JSON.stringify(v.summary));
+    if (arg('--json')) fs.writeFileSync(arg('--json'), JSON.stringify(result, null, 2));
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
