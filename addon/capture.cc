@@ -83,7 +83,12 @@ void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const 
   size_t r = h->records.size();
   h->records.resize(r + batch::kRecordWords);
   uint32_t* rec = h->records.data() + r;
-  uint64_t seconds = static_cast<uint64_t>(header->ts.tv_sec);
+  // Classic pcap files store seconds as an unsigned 32-bit number, but
+  // libpcap reads them into a signed one: times past 2038 (up to 2106) come
+  // out negative. A negative time is never real here (live clocks and
+  // pcapng are past 1970), so read it back as the unsigned value it was.
+  int64_t rawSeconds = static_cast<int64_t>(header->ts.tv_sec);
+  uint64_t seconds = rawSeconds < 0 ? static_cast<uint32_t>(rawSeconds) : static_cast<uint64_t>(rawSeconds);
   rec[batch::kSecondsLow] = static_cast<uint32_t>(seconds);
   rec[batch::kSecondsHigh] = static_cast<uint32_t>(seconds >> 32);
   rec[batch::kFraction] = static_cast<uint32_t>(header->ts.tv_usec);

@@ -53,10 +53,7 @@ Napi::Value OpenOffline(const Napi::CallbackInfo& info) {
                   ? lib.pcap_open_offline_with_tstamp_precision(path.c_str(), precision, errbuf)
                   : lib.pcap_open_offline(path.c_str(), errbuf);
   if (!p) {
-    std::string message = errbuf;
-    // libpcap reports a missing file with the C library's text.
-    const char* code = message.find("No such file") != std::string::npos ? "ENOENT" : "EPCAP";
-    throwError(env, code, message);
+    throwError(env, "EPCAP", errbuf);
   }
   auto h = std::make_shared<CaptureHandle>();
   h->lib = &lib;

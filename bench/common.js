@@ -100,6 +100,27 @@ function threadCpu() {
   return out;
 }
 
+/**
+ * Run-queue wait of this process's main thread and of all its threads, in ms
+ * (/proc/.../schedstat: time runnable but not running). Shows whether an
+ * event-loop delay is the loop being busy or the thread waiting for a CPU.
+ */
+function runqueueWaitMs() {
+  const pid = process.pid;
+  let main = 0;
+  let all = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const wait = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+      all += wait;
+      if (Number(tid) === pid) main = wait;
+    } catch {
+      // gone
+    }
+  }
+  return { main, all };
+}
+
 function threadCpuDelta(before, after) {
   const byThread = {};
   for (const [k, v] of Object.entries(after.byThread)) byThread[k] = v - (before.byThread[k] ?? 0);
@@ -317,6 +338,7 @@ module.exports = {
   procHwmKiB,
   threadCpu,
   threadCpuDelta,
+  runqueueWaitMs,
   sh,
   sleep,
   firstLine,

@@ -95,6 +95,7 @@ async function main() {
   const h = monitorEventLoopDelay({ resolution: 1 });
   const cpu0 = process.cpuUsage();
   const threads0 = C.threadCpu();
+  const wait0 = C.runqueueWaitMs();
   const t0 = process.hrtime.bigint();
   h.enable();
   process.send({ type: 'ready' });
@@ -116,6 +117,7 @@ async function main() {
   const t1 = process.hrtime.bigint();
   const cpu = process.cpuUsage(cpu0);
   const threads = C.threadCpuDelta(threads0, C.threadCpu());
+  const wait1 = C.runqueueWaitMs();
   const stats = await cap.stats();
   await cap.close();
   const capturedSeconds = lastAt > firstAt ? Number(lastAt - firstAt) / 1e9 : NaN;
@@ -134,6 +136,7 @@ async function main() {
     cpuSystem: cpu.system / 1e6,
     mainThreadCpu: threads.main,
     otherThreadsCpu: threads.others,
+    mainRunqueueWaitMs: wait1.main - wait0.main,
     wallSeconds: Number(t1 - t0) / 1e9,
     catchUpMs: Number(t1 - stopAt) / 1e6,
     capturedSeconds,

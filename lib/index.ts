@@ -5,6 +5,9 @@
 export { open, openOffline, CaptureSocket } from './socket';
 export type { Stats, Datalink, TimestampType, RecordOptions } from './socket';
 export { dev, getifaddrs, libVersion } from './devices';
+export { compile, BpfProgram, type BpfInstruction, type CompileOptions } from './bpf';
+export { createSavefile, captureToFile, SavefileWriter } from './savefile';
+export type { SavefileOptions, PacketToWrite, CaptureToFileOptions } from './savefile';
 export type { Interface, InterfaceAddress, InterfaceFlags, AddressFamily, ConnectionStatus } from './devices';
 export { PacketBatch, type Packet, type Timestamp, type TimeOf, type Precision } from './batch';
 export { PcapError, ErrorCode } from './errors';
@@ -18,7 +21,13 @@ import { pool } from './pool';
  * Native capture handles open in this process and the capture thread pool's
  * size: for leak checks and monitoring.
  */
-export function diagnostics(): { handles: number; threads: number; idleThreads: number; busyThreads: number } {
+export function diagnostics(): {
+  handles: number;
+  writers: number;
+  threads: number;
+  idleThreads: number;
+  busyThreads: number;
+} {
   const p = pool.stats();
-  return { handles: native.handleCount(), threads: p.threads, idleThreads: p.idle, busyThreads: p.busy };
+  return { handles: native.handleCount(), writers: native.dumperCount(), threads: p.threads, idleThreads: p.idle, busyThreads: p.busy };
 }
