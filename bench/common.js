@@ -138,6 +138,74 @@ function firstLine(text) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// ---- machine load ----------------------------------------------------------------
+
+/** Busy (user+nice+system) and total jiffies of the whole machine, from /proc/stat. */
+function systemTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { busy: f[0] + f[1] + f[2], total: f.reduce((a, b) => a + b, 0) };
+}
+
+/** CPU jiffies of a process tree (live members plus what they reaped). */
+function treeTicks(root = process.pid) {
+  const parent = new Map();
+  const ticks = new Map();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(name), Number(f[1]));
+      ticks.set(Number(name), Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+    } catch {
+      // gone
+    }
+  }
+  let sum = 0;
+  for (const [pid, t] of ticks) {
+    for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
+      if (p === root) {
+        sum += t;
+        break;
+      }
+    }
+  }
+  return sum;
+}
+
+/**
+ * Measures the CPU that processes outside this benchmark's own process tree
+ * use meanwhile (another test run, a build): as a % of the whole machine.
+ */
+function loadMonitor(root = process.pid) {
+  const s0 = systemTicks();
+  const t0 = treeTicks(root);
+  return () => {
+    const s1 = systemTicks();
+    const t1 = treeTicks(root);
+    const total = s1.total - s0.total;
+    return {
+      foreignPct: total > 0 ? Math.max(0, (100 * (s1.busy - s0.busy - (t1 - t0))) / total) : NaN,
+      ownPct: total > 0 ? (100 * (t1 - t0)) / total : NaN,
+      busyPct: total > 0 ? (100 * (s1.busy - s0.busy)) / total : NaN,
+    };
+  };
+}
+
+/** Waits (up to maxMs) for a 2 s window in which foreign processes use < limitPct of the machine. */
+async function waitForQuiet({ limitPct = 10, maxMs = 90_000, log = () => {} } = {}) {
+  const until = Date.now() + maxMs;
+  let last;
+  for (;;) {
+    const m = loadMonitor();
+    await sleep(2000);
+    last = m();
+    if (last.foreignPct < limitPct) return { quiet: true, ...last };
+    if (Date.now() >= until) return { quiet: false, ...last };
+    log(`  machine busy: ${last.foreignPct.toFixed(0)}% of the CPUs used by other processes; waiting ...`);
+  }
+}
+
 // ---- network -----------------------------------------------------------------
 
 function mac(dev) {
@@ -339,6 +407,10 @@ module.exports = {
   threadCpu,
   threadCpuDelta,
   runqueueWaitMs,
+  systemTicks,
+  treeTicks,
+  loadMonitor,
+  waitForQuiet,
   sh,
   sleep,
   firstLine,

@@ -174,6 +174,34 @@ async function profile(key = 'ewpcap-batch', { count = 2_000_000, log = () => {}
   return out;
 }
 
+/**
+ * perf record of an ewpcap write() flood (bench/inject.js's child: 200,000
+ * writes, 1024 in flight), summarised per thread like the capture profile.
+ */
+async function profileInject({ count = 200_000, window = 1024, log = () => {} } = {}) {
+  if (!perfAvailable()) return null;
+  const dir = path.join(C.BUILD, 'prof', 'inject');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const perfData = path.join(dir, 'perf.data');
+  const c = C.forkChild(path.join(__dirname, 'inject.js'), ['--child', 'ewpcap', count, window].map(String), {
+    execArgv: ['--perf-basic-prof-only-functions'],
+  });
+  await C.sleep(300);
+  const perf = spawn('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(c.child.pid), '-o', perfData], { stdio: 'ignore' });
+  const r = await c.wait('result', 180_000);
+  perf.kill('SIGINT');
+  await new Promise((res) => perf.on('close', res));
+  await c.exited();
+  const out = {
+    dir: path.relative(C.ROOT, dir),
+    run: { pps: r.pps, cpuPerMillion: r.cpuPerMillion },
+    perf: aggregatePerfScript(C.sh('perf', ['script', '-i', perfData], { maxBuffer: 1 << 30 }).stdout),
+  };
+  log(`  profile inject: ${JSON.stringify(out.run)}`);
+  return out;
+}
+
 /** perf trace -s: per thread, the busiest syscalls (name, calls, total ms). */
 function summarizeTrace(text) {
   const threads = [];
@@ -192,7 +220,7 @@ function summarizeTrace(text) {
   return threads.filter((t) => t.events > 1000).sort((a, b) => b.events - a.events);
 }
 
-module.exports = { profile, topSelf, aggregatePerfScript };
+module.exports = { profile, profileInject, topSelf, aggregatePerfScript };
 
 if (require.main === module) {
   C.inNamespace();
