@@ -406,3 +406,57 @@ describeLive('capture beyond ewpcap', () => {
     }
   });
 });
+
+describeLive('link types, timestamp types and precision', () => {
+  test('datalinks() lists what the device offers and setDatalink() switches it', async () => {
+    const s = await open(T.dev1);
+    try {
+      const links = await s.datalinks();
+      expect(links.map((l) => l.name)).toContain('EN10MB');
+      const en = links.find((l) => l.name === 'EN10MB')!;
+      expect(en).toEqual({ value: 1, name: 'EN10MB', description: 'Ethernet' });
+      // Ethernet on Linux also offers DOCSIS; switch to it and back.
+      const other = links.find((l) => l.value !== 1);
+      if (other) {
+        expect(await s.setDatalink(other.name)).toMatchObject({ value: other.value });
+        expect(s.datalink).toBe(other.value);
+      }
+      expect(await s.setDatalink(1)).toMatchObject({ name: 'EN10MB' });
+      expect(s.datalinkName).toBe('EN10MB');
+      await expect(s.setDatalink('NOT_A_LINKTYPE')).rejects.toMatchObject({ code: 'EINVAL' });
+      await expect(s.setDatalink(147)).rejects.toMatchObject({ code: 'EINVAL' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('timestampTypes() lists the device clock sources; timestampType selects one at open', async () => {
+    const s = await open(T.dev1);
+    const types = await s.timestampTypes();
+    await s.close();
+    expect(Array.isArray(types)).toBe(true);
+    process.stderr.write(`timestamp types on ${T.dev1}: ${JSON.stringify(types)}\n`);
+    // Linux offers 'host' on every device (or lists none: then only the default exists).
+    const wanted = types.find((t) => t.name === 'host')?.name ?? 'host';
+    const t = await open(T.dev1, { timestampType: wanted }).catch((e: { code: string }) => e);
+    if ('code' in t) {
+      expect(t.code).toBe('EINVAL');
+    } else {
+      await t.close();
+    }
+    await expect(open(T.dev1, { timestampType: 'sundial' })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+
+  test("precision 'nano' with the microsecond time unit still captures; timeUnit follows precision by default", async () => {
+    const a = await open(T.dev1, { precision: 'nano' });
+    const b = await open(T.dev1, { timeUnit: 'nanosecond' });
+    const c = await open(T.dev1);
+    try {
+      expect(a.precision).toBe('nano');
+      expect(b.precision).toBe('nano');
+      expect(c.precision).toBe('micro');
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+});
