@@ -109,16 +109,34 @@ function runqueueWaitMs() {
   const pid = process.pid;
   let main = 0;
   let all = 0;
+  const byThread = {};
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
-      const wait = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+      const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map((x) => Number(x) / 1e6);
       all += wait;
+      byThread[tid] = { run, wait };
       if (Number(tid) === pid) main = wait;
     } catch {
       // gone
     }
   }
-  return { main, all };
+  return { main, all, byThread };
+}
+
+/**
+ * Between two runqueueWaitMs() snapshots: the thread other than the main one
+ * that ran the most (the capture thread, in a capture process) and how long
+ * it waited for a CPU.
+ */
+function busiestOtherThread(before, after) {
+  let best;
+  for (const [tid, a] of Object.entries(after.byThread)) {
+    if (Number(tid) === process.pid) continue;
+    const b = before.byThread[tid] ?? { run: 0, wait: 0 };
+    const run = a.run - b.run;
+    if (!best || run > best.runMs) best = { tid: Number(tid), runMs: run, waitMs: a.wait - b.wait };
+  }
+  return best;
 }
 
 function threadCpuDelta(before, after) {
@@ -407,6 +425,7 @@ module.exports = {
   threadCpu,
   threadCpuDelta,
   runqueueWaitMs,
+  busiestOtherThread,
   systemTicks,
   treeTicks,
   loadMonitor,

@@ -158,6 +158,7 @@ async function main() {
     mainThreadCpu: threads.main,
     otherThreadsCpu: threads.others,
     mainRunqueueWaitMs: wait1.main - wait0.main,
+    captureThread: C.busiestOtherThread(wait0, wait1),
     wallSeconds: Number(t1 - t0) / 1e9,
     catchUpMs: Number(t1 - stopAt) / 1e6,
     capturedSeconds,

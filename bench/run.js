@@ -239,6 +239,7 @@ function floodSection(R) {
       eld,
       idle,
       Number.isNaN(s.mainRunqueueWaitPct) ? '' : `${n(s.mainRunqueueWaitPct, 0)}%`,
+      Number.isNaN(s.captureThreadBusyPct) ? '' : `${n(s.captureThreadBusyPct, 0)}% / ${n(s.captureThreadRunqueueWaitPct, 0)}%`,
       Number.isNaN(s.longestRunPackets) ? '' : `${int(s.longestRunPackets)} / ${n(s.longestRunMs, 1)} ms`,
       n(s.maxRssMiB, 0),
     ]);
@@ -255,6 +256,7 @@ function floodSection(R) {
         'event-loop delay p50 / p99 / max, ms beyond the 1 ms timer',
         'same, idle with capture open: p99 / max',
         'main thread run-queue wait',
+        'busiest other thread (capture thread for ewpcap): running / run-queue wait',
         'longest delivery without a loop turn (packets / ms)',
         'peak RSS MiB',
       ],
@@ -266,7 +268,8 @@ function floodSection(R) {
   out.push(
     'CPU is the capturing process’s own (all its threads, user + system, from process.cpuUsage or /proc for tcpdump) from the start of the flood until it caught up, divided by packets captured; ' +
       'kernel time spent filling its ring runs in the generator’s softirq and is not in it. Where a capturer dropped, CPU per captured packet is not comparable with one that did not (dropped packets cost it nothing). ' +
-      '“Run-queue wait” is the share of the flood the main thread was runnable but not running (/proc schedstat): delay caused by CPU contention, not by work on the loop.',
+      '“Run-queue wait” is the share of the flood a thread was runnable but not running (/proc schedstat): delay caused by CPU contention, not by work on the loop. ' +
+      'In immediate mode libpcap gives the kernel ring fixed slots sized from the snaplen (TPACKET_V2): with snaplen 65535 on veth (offloads on) the 8 MiB buffer is 128 slots (mapped as 16 MiB), with snaplen 2048 about 3,900; with a timeout (TPACKET_V3) 60-byte frames are packed into 8 MiB of blocks, ~100,000 of them.',
   );
   const Z = R.zeroDrop;
   if (Z && !Z.error) {

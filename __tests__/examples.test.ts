@@ -1,0 +1,91 @@
+/**
+ * The examples run as the README says (`npx tsx examples/...`), against the
+ * test namespace.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { open, type Packet } from '../lib';
+import { describeLive, macOf, T } from './support/netns';
+import { sendUdp, sleep } from './support/traffic';
+
+const root = path.resolve(__dirname, '..');
+
+function runExample(args: string[]) {
+  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const ready = async (pattern: RegExp) => {
+    for (let i = 0; i < 300 && !pattern.test(stderr + stdout); i++) await sleep(50);
+  };
+  return { child, exited, ready, output: () => ({ stdout, stderr }) };
+}
+
+/** An ICMP echo request frame from veth0 to the peer behind veth1. */
+function echoRequest(mac0: Buffer, mac1: Buffer, seq: number): Buffer {
+  const f = Buffer.alloc(14 + 20 + 8 + 8);
+  mac1.copy(f, 0);
+  mac0.copy(f, 6);
+  f.writeUInt16BE(0x0800, 12);
+  const ip = f.subarray(14);
+  ip[0] = 0x45;
+  ip.writeUInt16BE(36, 2);
+  ip[8] = 64;
+  ip[9] = 1;
+  Buffer.from(T.ip0.split('.').map(Number)).copy(ip, 12);
+  Buffer.from(T.peer.split('.').map(Number)).copy(ip, 16);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
+  ip.writeUInt16BE(~((sum & 0xffff) + (sum >>> 16)) & 0xffff, 10);
+  const icmp = ip.subarray(20);
+  icmp[0] = 8;
+  icmp.writeUInt16BE(seq, 6);
+  sum = 0;
+  for (let i = 0; i < 16; i += 2) sum += icmp.readUInt16BE(i);
+  icmp.writeUInt16BE(~((sum & 0xffff) + (sum >>> 16)) & 0xffff, 2);
+  return f;
+}
+
+describeLive('examples', () => {
+  test('examples/capture.ts prints the packets it captures and libpcap\'s counters', async () => {
+    const ex = runExample(['examples/capture.ts', T.dev1, 'udp port 9', '--count', '3']);
+    try {
+      await ex.ready(/listening on/);
+      await sendUdp(9, [Buffer.from('a'), Buffer.from('b'), Buffer.from('c')]);
+      expect(await ex.exited).toBe(0);
+    } finally {
+      ex.child.kill();
+    }
+    const { stdout, stderr } = ex.output();
+    expect(stdout.trim().split('\n')).toHaveLength(3);
+    expect(stdout).toMatch(/ethertype 0x0800 length 43/);
+    expect(stderr).toContain('3 packets captured, 3 received by filter, 0 dropped by kernel');
+  }, 60_000);
+
+  test('examples/icmp-resend.ts sends every ICMP packet it receives back out', async () => {
+    const watch = await open(T.dev0, { filter: 'icmp', direction: 'in' });
+    const sender = await open(T.dev0);
+    let ex: ReturnType<typeof runExample> | undefined;
+    try {
+      const seen: Packet[] = [];
+      watch.on('packet', (p: Packet) => seen.push(p));
+      ex = runExample(['examples/icmp-resend.ts', T.dev1, '2']);
+      await ex.ready(/resending ICMP received on/);
+      const mac = (d: string) => Buffer.from(macOf(d).split(':').map((x) => parseInt(x, 16)));
+      const frames = [echoRequest(mac(T.dev0), mac(T.dev1), 1), echoRequest(mac(T.dev0), mac(T.dev1), 2)];
+      for (const f of frames) await sender.write(f);
+      expect(await ex.exited).toBe(0);
+      for (let i = 0; i < 100 && seen.length < 2; i++) await sleep(20);
+      expect(seen.map((p) => p.data)).toEqual(frames);
+      expect(ex.output().stdout).toContain('resent 50 bytes');
+    } finally {
+      ex?.child.kill();
+      await Promise.all([watch.close(), sender.close()]);
+    }
+  }, 60_000);
+});
