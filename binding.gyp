@@ -11,7 +11,12 @@
         "addon/savefile.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "EWPCAP_SOURCE_FINGERPRINT=<!(node -p \"try{require('./scripts/fingerprint.js').fingerprint()}catch(e){'unknown'}\")"
+      ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"],
@@ -23,7 +28,10 @@
       },
       "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "WarningLevel": 3 } },
       "conditions": [
-        ["OS=='linux'", { "libraries": ["-ldl"] }],
+        ["OS=='linux'", {
+          "libraries": ["-ldl"],
+          "ldflags": ["-static-libstdc++", "-Wl,--exclude-libs,ALL", "-Wl,--gc-sections"]
+        }],
         ["OS=='win'", { "defines": ["WIN32_LEAN_AND_MEAN", "NOMINMAX"] }]
       ]
     }

@@ -49,6 +49,32 @@ describeLive('lifecycle', () => {
     expect(after.threads).toBeLessThan(100);
   });
 
+  test('garbage collection while open() and requests are pending loses nothing', () => {
+    // Until open() resolves, and while a request is pending, nothing of the
+    // caller's roots the socket: the library must hold it, or a collection
+    // there leaves open() (or stats()) waiting forever.
+    const r = runChild(
+      `const m = require('./dist');
+       let collecting = true;
+       (function churn() { gc(); if (collecting) setImmediate(churn); })();
+       (async () => {
+         const sockets = await Promise.all(Array.from({ length: 20 }, () => m.open(${JSON.stringify(T.dev1)})));
+         const stats = await Promise.all(Array.from({ length: 20 }, async () => (await m.open(${JSON.stringify(T.dev1)})).stats()));
+         await Promise.all(sockets.map((s) => s.close()));
+         collecting = false;
+         for (let k = 0; k < 100 && m.diagnostics().handles > 0; k++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+         console.log(JSON.stringify({ opened: sockets.length, stats: stats.length, after: m.diagnostics() }));
+       })();`,
+      ['--expose-gc'],
+      30_000,
+    );
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { opened: number; stats: number; after: ReturnType<typeof diagnostics> };
+    expect(out.opened).toBe(20);
+    expect(out.stats).toBe(20);
+    expect(out.after.handles).toBe(0);
+  });
+
   test("an unref()'d socket lets the process exit; a ref'd one keeps it alive", () => {
     const script = (unref: boolean) =>
       `const m = require('./dist');

@@ -8,6 +8,7 @@
 #include "devices.h"
 #include "filter.h"
 #include "savefile.h"
+#include "source_fingerprint.h"
 
 namespace {
 
@@ -34,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initSavefile(env, exports);
   initFilter(env, exports);
   exports.Set("batchLayout", BatchLayout(env));
+  exports.Set("sourceFingerprint", EWPCAP_SOURCE_FINGERPRINT_STRING);
   // A worker thread that goes away (terminate(), process exit) takes its
   // handles with it.
   napi_env raw = env;

@@ -77,12 +77,9 @@ void drainWakeChannel(CaptureHandle* h) {
 
 void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const unsigned char* bytes) {
   CaptureHandle* h = reinterpret_cast<CaptureHandle*>(user);
-  size_t offset = h->data.size();
-  h->data.resize(offset + header->caplen);
-  memcpy(h->data.data() + offset, bytes, header->caplen);
-  size_t r = h->records.size();
-  h->records.resize(r + batch::kRecordWords);
-  uint32_t* rec = h->records.data() + r;
+  uint32_t offset = static_cast<uint32_t>(h->data.size());
+  memcpy(h->data.append(header->caplen), bytes, header->caplen);
+  uint32_t rec[batch::kRecordWords];
   // Classic pcap files store seconds as an unsigned 32-bit number, but
   // libpcap reads them into a signed one: times past 2038 (up to 2106) come
   // out negative. A negative time is never real here (live clocks and
@@ -94,7 +91,8 @@ void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const 
   rec[batch::kFraction] = static_cast<uint32_t>(header->ts.tv_usec);
   rec[batch::kCaplen] = header->caplen;
   rec[batch::kWireLength] = header->len;
-  rec[batch::kDataOffset] = static_cast<uint32_t>(offset);
+  rec[batch::kDataOffset] = offset;
+  memcpy(h->records.append(sizeof rec), rec, sizeof rec);
   h->count++;
 }
 
@@ -102,7 +100,7 @@ void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const 
 // JavaScript may keep views into it) and resets the scratch space.
 Napi::ArrayBuffer flushBatch(Napi::Env env, CaptureHandle* h) {
   size_t headerBytes = batch::kHeaderWords * sizeof(uint32_t);
-  size_t recordBytes = h->records.size() * sizeof(uint32_t);
+  size_t recordBytes = h->records.size();
   size_t total = headerBytes + recordBytes + h->data.size();
   Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, total);
   uint8_t* out = static_cast<uint8_t*>(buffer.Data());

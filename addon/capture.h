@@ -7,12 +7,42 @@
 #include <napi.h>
 
 #include <atomic>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "loader.h"
+
+// A growable byte buffer that, unlike std::vector::resize, does not zero
+// what it is about to overwrite: the capture loop appends every packet here.
+class ScratchBuffer {
+ public:
+  uint8_t* append(size_t n) {
+    if (size_ + n > capacity_) grow(size_ + n);
+    uint8_t* at = bytes_.get() + size_;
+    size_ += n;
+    return at;
+  }
+  const uint8_t* data() const { return bytes_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+
+ private:
+  void grow(size_t needed) {
+    size_t capacity = capacity_ ? capacity_ * 2 : 64 * 1024;
+    while (capacity < needed) capacity *= 2;
+    std::unique_ptr<uint8_t[]> bigger(new uint8_t[capacity]);
+    if (size_) memcpy(bigger.get(), bytes_.get(), size_);
+    bytes_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<uint8_t[]> bytes_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
 
 struct CaptureHandle {
   ~CaptureHandle();
@@ -41,8 +71,8 @@ struct CaptureHandle {
 #endif
 
   // Batch scratch space, reused between batches (never handed out).
-  std::vector<uint32_t> records;
-  std::vector<uint8_t> data;
+  ScratchBuffer records;  // kRecordWords uint32 per packet
+  ScratchBuffer data;     // packet bytes
   uint32_t count = 0;
   // An error met after some packets were batched; reported on the next call
   // so that those packets are delivered first.

@@ -1,3 +1,4 @@
+#include "glibc_compat.h"  // first: pins libdl symbol versions on glibc
 #include "loader.h"
 
 #include <cstdlib>

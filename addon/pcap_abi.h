@@ -8,6 +8,11 @@
 
 #ifdef _WIN32
 #include <winsock2.h>  // struct timeval, struct sockaddr
+// <windows.h> (through winsock2.h) brings wingdi.h's `#define ERROR 0`,
+// which would break pcapabi::ERROR below; the addon uses no GDI.
+#ifdef ERROR
+#undef ERROR
+#endif
 #else
 #include <sys/socket.h>
 #include <sys/time.h>

@@ -11,7 +11,7 @@
  * event-loop delay with the capture open, then tells the parent "ready".
  * On "stop" (the generator finished; it carries how many frames veth1
  * received) it waits for the capture to catch up (or to stall for
- * 300 ms), and reports: captured count, kernel drops, event-loop delay
+ * settleMs, default 300 ms), and reports: captured count, kernel drops, event-loop delay
  * beyond the 1 ms timer, CPU seconds (whole process and main thread), and
  * peak RSS.
  */
@@ -123,17 +123,29 @@ async function main() {
   const stop = await new Promise((resolve) => process.once('message', resolve));
   const stopAt = process.hrtime.bigint();
   const expected = strayBefore + stop.expected;
-  // Wait for the capture to catch up, or to make no progress for 300 ms.
+  // Wait for the capture to catch up, or to make no progress for settleMs
+  // (longer than the packet-buffer timeout: a partly filled TPACKET_V3 block
+  // is only handed over when it times out).
+  const settleMs = options.settleMs ?? 300;
+  // The histogram pauses while nothing arrives, so that idle waiting does not
+  // dilute the flood's percentiles.
   let last = -1;
   let stillSince = Date.now();
+  let measuring = true;
   while (count < expected) {
     if (count !== last) {
       last = count;
       stillSince = Date.now();
-    } else if (Date.now() - stillSince >= 300) break;
+      if (!measuring) h.enable();
+      measuring = true;
+    } else if (Date.now() - stillSince >= settleMs) break;
+    else if (measuring && Date.now() - stillSince >= 50) {
+      h.disable();
+      measuring = false;
+    }
     await C.sleep(10);
   }
-  h.disable();
+  if (measuring) h.disable();
   clearInterval(ticker);
   const t1 = process.hrtime.bigint();
   const cpu = process.cpuUsage(cpu0);

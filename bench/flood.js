@@ -76,7 +76,8 @@ const CONFIGS = [
     key: 'node_pcap',
     label: 'node_pcap (its default: 1 s timeout)',
     peer: 'node_pcap',
-    options: { nodePcap: {} },
+    // Its last, partly filled block arrives only when the 1 s timeout expires.
+    options: { nodePcap: {}, settleMs: 1300 },
   },
 ];
 

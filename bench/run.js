@@ -11,12 +11,18 @@
  *   --runs N      runs per figure where medians are taken (default 3)
  *   --no-profile  skip the perf / --cpu-prof step
  *   --no-wait     do not wait for the machine to be quiet before starting
+ *   --only a,b    re-measure only these parts (flood, zeroDrop, latency,
+ *                 lifecycle, inject, profile) and merge them into the last
+ *                 bench/.build/results.json
+ *   --render      only re-render RESULTS.md from bench/.build/results.json
  *
  * As root (or where unprivileged user namespaces work) it re-runs itself
  * through scripts/netns.js: veth0 (198.18.0.1) <-> veth1 (198.18.1.1), and
  * nothing leaves that namespace. Needs: cc, tcpdump; optional: tcpreplay,
  * perf, npm (node_pcap is installed into bench/peers/ and built there).
- * Takes about 8 minutes on 2 cores.
+ * Takes about 6 minutes on 2 cores, plus up to 90 s + 120 s of waiting when
+ * other processes keep the machine busy (each part waits for a quiet 2 s
+ * window, 30 s at most; RESULTS.md reports the foreign load of every part).
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -103,8 +109,18 @@ function machine() {
   };
 }
 
+let waitBudgetMs = 120_000;
+
 async function phase(results, name, fn) {
   log(`== ${name}`);
+  if (!has('--no-wait') && waitBudgetMs > 0) {
+    // Other work on the machine (a build, a test run) disturbs every figure:
+    // give it a moment to pass before each part, within a total budget.
+    const t = Date.now();
+    const q = await C.waitForQuiet({ maxMs: Math.min(30_000, waitBudgetMs), log });
+    waitBudgetMs -= Date.now() - t;
+    results.waits[name] = { ms: Date.now() - t, quiet: q.quiet, foreignPct: q.foreignPct };
+  }
   const monitor = C.loadMonitor();
   const t0 = Date.now();
   try {
@@ -121,37 +137,49 @@ async function phase(results, name, fn) {
 async function inside() {
   C.inNamespace();
   const started = Date.now();
-  const results = { quick: QUICK, runs: RUNS, load: {}, argv };
+  // --only a,b: re-measure those parts and keep the others from the last results.json.
+  const only = has('--only') ? val('--only', '').split(',') : null;
+  let results = { quick: QUICK, runs: RUNS, load: {}, waits: {}, argv };
+  if (only) {
+    const previous = JSON.parse(fs.readFileSync(RESULTS_JSON, 'utf8'));
+    results = { ...previous, load: { ...previous.load }, waits: { ...(previous.waits ?? {}) } };
+    results.reruns = [...(previous.reruns ?? []), { parts: only, at: new Date().toISOString() }];
+  }
+  const want = (part) => !only || only.includes(part);
   try {
     results.prep = JSON.parse(fs.readFileSync(path.join(C.BUILD, 'prep.json'), 'utf8'));
   } catch {
     results.prep = {};
   }
-  results.machine = machine();
+  if (!only) results.machine = machine();
   if (!has('--no-wait')) {
     log('waiting for a quiet machine ...');
     results.quietCheck = await C.waitForQuiet({ log });
   }
+  waitBudgetMs = 120_000;
   const flood = require('./flood');
   const latency = require('./latency');
   const lifecycle = require('./lifecycle');
   const inject = require('./inject');
   const profile = require('./profile');
 
-  await phase(results, 'flood', () => flood.floodAll({ runs: RUNS, count: QUICK ? 500_000 : 2_000_000, log }));
-  if (!QUICK && !results.flood.error) await phase(results, 'zeroDrop', () => flood.zeroDropAll(results.flood, { log }));
-  await phase(results, 'latency', () => latency.latencyAll({ runs: RUNS, seconds: QUICK ? 1 : 3, log }));
-  await phase(results, 'lifecycle', () =>
-    lifecycle.lifecycleAll(QUICK ? { cold: 2, warm: 5, cycles: 20, closes: 100, log } : { cold: 5, warm: 20, cycles: 100, closes: 120, log }),
-  );
-  await phase(results, 'inject', () => inject.injectAll({ runs: RUNS, count: QUICK ? 50_000 : 200_000, log }));
-  if (!QUICK && !has('--no-profile')) {
+  if (want('flood')) await phase(results, 'flood', () => flood.floodAll({ runs: RUNS, count: QUICK ? 500_000 : 2_000_000, log }));
+  if (want('zeroDrop') && !QUICK && !results.flood.error) await phase(results, 'zeroDrop', () => flood.zeroDropAll(results.flood, { log }));
+  if (want('latency')) await phase(results, 'latency', () => latency.latencyAll({ runs: RUNS, seconds: QUICK ? 1 : 3, log }));
+  if (want('lifecycle')) {
+    await phase(results, 'lifecycle', () =>
+      lifecycle.lifecycleAll(QUICK ? { cold: 2, warm: 5, cycles: 20, closes: 100, log } : { cold: 5, warm: 20, cycles: 100, closes: 120, log }),
+    );
+  }
+  if (want('inject')) await phase(results, 'inject', () => inject.injectAll({ runs: RUNS, count: QUICK ? 50_000 : 200_000, log }));
+  if (want('profile') && !QUICK && !has('--no-profile')) {
     await phase(results, 'profile', async () => ({
       capture: await profile.profile('ewpcap-batch', { log }),
       inject: await profile.profileInject({ log }),
     }));
   }
-  results.seconds = (Date.now() - started) / 1000;
+  if (only) results.reruns[results.reruns.length - 1].seconds = (Date.now() - started) / 1000;
+  else results.seconds = (Date.now() - started) / 1000;
   fs.writeFileSync(RESULTS_JSON, JSON.stringify(results, null, 2));
   fs.writeFileSync(RESULTS_MD, render(results));
   log(`wrote ${path.relative(C.ROOT, RESULTS_MD)} and ${path.relative(C.ROOT, RESULTS_JSON)} in ${results.seconds.toFixed(0)} s`);
@@ -162,6 +190,8 @@ async function inside() {
 const n = (x, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–');
 const int = (x) => (typeof x === 'number' && Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const kpps = (x) => (typeof x === 'number' && Number.isFinite(x) ? `${(x / 1000).toFixed(0)}k` : '–');
+/** A measured number (NaN and undefined become null in results.json). */
+const num = (x) => typeof x === 'number' && Number.isFinite(x);
 const verdict = (ok) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**missed**');
 
 function table(head, rows) {
@@ -227,20 +257,20 @@ function floodSection(R) {
   const rows = [];
   for (const [key, c] of Object.entries(F.configs)) {
     const s = c.summary;
-    const eld = s.eldP50 === undefined || Number.isNaN(s.eldP50) ? 'n/a (C)' : `${n(s.eldP50)} / ${n(s.eldP99)} / ${n(s.eldMax)} (worst ${n(s.eldMaxWorst)})`;
-    const idle = Number.isNaN(s.idleEldP99) ? '' : `${n(s.idleEldP99)} / ${n(s.idleEldMax)}`;
+    const eld = !num(s.eldP50) ? 'n/a (no event loop)' : `${n(s.eldP50)} / ${n(s.eldP99)} / ${n(s.eldMax)} (worst ${n(s.eldMaxWorst)})`;
+    const idle = !num(s.idleEldP99) ? '' : `${n(s.idleEldP99)} / ${n(s.idleEldMax)}`;
     rows.push([
       c.label,
       int(s.offeredPps),
       `${int(s.captured)} / ${int(s.received)}`,
       int(s.drop),
       `${s.zeroDropRuns}/${s.runs}`,
-      `${n(s.cpuPerMillion)}${Number.isNaN(s.mainThreadCpuPerMillion) ? '' : ` (${n(s.mainThreadCpuPerMillion)})`}`,
+      `${n(s.cpuPerMillion)}${!num(s.mainThreadCpuPerMillion) ? '' : ` (${n(s.mainThreadCpuPerMillion)})`}`,
       eld,
       idle,
-      Number.isNaN(s.mainRunqueueWaitPct) ? '' : `${n(s.mainRunqueueWaitPct, 0)}%`,
-      Number.isNaN(s.captureThreadBusyPct) ? '' : `${n(s.captureThreadBusyPct, 0)}% / ${n(s.captureThreadRunqueueWaitPct, 0)}%`,
-      Number.isNaN(s.longestRunPackets) ? '' : `${int(s.longestRunPackets)} / ${n(s.longestRunMs, 1)} ms`,
+      !num(s.mainRunqueueWaitPct) ? '' : `${n(s.mainRunqueueWaitPct, 0)}%`,
+      !num(s.captureThreadBusyPct) ? '' : `${n(s.captureThreadBusyPct, 0)}% / ${n(s.captureThreadRunqueueWaitPct, 0)}%`,
+      !num(s.longestRunPackets) ? '' : `${int(s.longestRunPackets)} / ${n(s.longestRunMs, 1)} ms`,
       n(s.maxRssMiB, 0),
     ]);
   }
@@ -317,8 +347,8 @@ function latencySection(R) {
       int(s.p99),
       int(s.max),
       `${n(s.over1msPct, 1)}%`,
-      Number.isNaN(s.toKernelP50) || s.toKernelP50 === undefined ? '' : `${int(s.toKernelP50)} / ${int(s.toKernelP99)}`,
-      Number.isNaN(s.fromKernelP50) || s.fromKernelP50 === undefined ? '' : `${int(s.fromKernelP50)} / ${int(s.fromKernelP99)}`,
+      !num(s.toKernelP50) ? '' : `${int(s.toKernelP50)} / ${int(s.toKernelP99)}`,
+      !num(s.fromKernelP50) ? '' : `${int(s.fromKernelP50)} / ${int(s.fromKernelP99)}`,
     ];
   });
   out.push(table(['path', 'received / sent', 'p50 µs', 'p90 µs', 'p99 µs', 'max µs', '≥ 1 ms', 'send → kernel p50 / p99 µs', 'kernel → handler p50 / p99 µs'], rows));
@@ -458,11 +488,14 @@ function render(R) {
   out.push('# ewpcap live-capture benchmarks');
   out.push('');
   out.push(
-    `Generated by \`node bench/run.js${R.argv.length ? ' ' + R.argv.filter((a) => a !== '--inside').join(' ') : ''}\` on ${M.date} in ${n(R.seconds / 60, 1)} min ` +
+    `Generated by \`${['node bench/run.js', ...R.argv.filter((a) => a !== '--inside')].join(' ')}\` on ${M.date} in ${n(R.seconds / 60, 1)} min ` +
       `(commit ${M.commit}${M.dirtyOutsideBench ? `, with ${M.dirtyOutsideBench} uncommitted change(s) outside bench/` : ''}). ` +
       'Rerun it to refresh every table; the analysis at the end is written by hand (bench/ANALYSIS.md) from the run it names.',
   );
   if (R.quick) out.push('\n> **--quick run**: one run per figure and fewer packets; a smoke test, not a measurement.');
+  for (const r of R.reruns ?? []) {
+    out.push(`\n> Re-measured with \`node bench/run.js --only ${r.parts.join(',')}\` on ${r.at}${r.note ? ` (${r.note})` : ''}; the parts not re-measured are from the full run.`);
+  }
   out.push('');
   out.push('## Machine');
   out.push('');
@@ -484,12 +517,16 @@ function render(R) {
     ),
   );
   out.push('');
-  const loadRows = Object.entries(R.load).map(([k, l]) => [k, n(l.seconds, 0), `${n(l.foreignPct, 1)}%`, `${n(l.ownPct, 0)}%`]);
+  const loadRows = Object.entries(R.load).map(([k, l]) => {
+    const w = R.waits?.[k];
+    const waited = w ? (w.ms < 2500 ? 'no' : `${n(w.ms / 1000, 0)} s${w.quiet ? '' : ', still busy'}`) : '–';
+    return [k, n(l.seconds, 0), `${n(l.foreignPct, 1)}%`, `${n(l.ownPct, 0)}%`, waited];
+  });
   out.push(
     `Other processes on the machine: ${R.quietCheck ? (R.quietCheck.quiet ? `quiet at the start (${n(R.quietCheck.foreignPct, 1)}% of the CPUs)` : `**busy at the start (${n(R.quietCheck.foreignPct, 0)}% of the CPUs after waiting 90 s)**`) : 'not checked (--no-wait)'}. During each part:`,
   );
   out.push('');
-  out.push(table(['part', 'seconds', 'CPU used by other processes', 'CPU used by the benchmark'], loadRows));
+  out.push(table(['part', 'seconds', 'CPU used by other processes', 'CPU used by the benchmark', 'waited for quiet before it'], loadRows));
   out.push('');
   out.push('## Targets');
   out.push('');

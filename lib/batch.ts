@@ -18,6 +18,19 @@ const R_LEN = L.wireLength;
 const R_OFFSET = L.dataOffset;
 const TWO_32 = 2 ** 32;
 
+/**
+ * Packet bytes as a Buffer view, made the way Node makes its own Buffers
+ * (FastBuffer): a Uint8Array subclass whose prototype chain is Buffer's, so
+ * Buffer.isBuffer(), instanceof Buffer and every Buffer method work.
+ * Buffer.from(arrayBuffer, offset, length) does the same with argument
+ * checks that cost about three times as much per packet (measured: 51 vs
+ * 16 ns), which matters at millions of packets per second.
+ */
+class PacketBuffer extends Uint8Array {}
+Object.setPrototypeOf(PacketBuffer.prototype, Buffer.prototype);
+// Let `constructor` resolve to Buffer, so util.inspect shows <Buffer ...>.
+delete (PacketBuffer.prototype as { constructor?: unknown }).constructor;
+
 /** ewpcap's `timestamp` time unit: seconds and microseconds since the epoch. */
 export interface Timestamp {
   sec: number;
@@ -93,7 +106,7 @@ export class PacketBatch {
 
   /** Packet i's bytes: a view, no copy. */
   data(i: number): Buffer {
-    return Buffer.from(this.buffer, this.offset(i), this.caplen(i));
+    return new PacketBuffer(this.buffer, this.offset(i), this.caplen(i)) as unknown as Buffer;
   }
 
   /** Packet i's timestamp in a time unit. */

@@ -51,6 +51,9 @@ export interface RecordOptions {
 }
 
 type State = 'opening' | 'open' | 'ending' | 'closing' | 'closed';
+
+/** Longest stretch of packet delivery in one event-loop turn (see drain()). */
+const DRAIN_BUDGET_MS = 1;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface Reader<T> {
@@ -91,9 +94,10 @@ const finalizer = new FinalizationRegistry<Link>((link) => {
   }
 });
 
-// Sockets with a consumer (listeners, a pending read, an iteration) are held
-// here, like a net.Socket is held by its handle, so that
-// `(await open()).on('packet', f)` keeps capturing.
+// Sockets with a consumer (listeners, a pending read, an iteration) or an
+// operation in progress (opening, a request, closing) are held here, like a
+// net.Socket is held by its handle, so that `(await open()).on('packet', f)`
+// keeps capturing and no pending promise is left unsettled by a collection.
 const held = new Set<CaptureSocket<unknown>>();
 
 let exitHookInstalled = false;
@@ -129,6 +133,9 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   private seq = 1;
   private iterating = 0;
   private draining = false;
+  private deferred = false;
+  private inTurn = false;
+  private turnStart = 0;
   private ended = false;
   private failure: PcapError | undefined;
   private failureDelivered = false;
@@ -161,11 +168,19 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     const weak = new WeakRef(socket) as WeakRef<CaptureSocket<unknown>>;
     port1.on('message', CaptureSocket.messageHandler(weak, link));
     installExitHook();
-    await new Promise<void>((resolve, reject) => {
-      socket.opened = { resolve, reject };
-      pool.run({ ...job, port: port2, control } as CaptureJob | OfflineJob, CaptureSocket.threadLostHandler(weak));
-    });
+    // Held while opening: until open() resolves nothing else roots the
+    // socket (the listeners hold it weakly), and a collection here would
+    // leave the capture thread running for nobody.
+    held.add(socket as CaptureSocket<unknown>);
     finalizer.register(socket, link, socket);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.opened = { resolve, reject };
+        pool.run({ ...job, port: port2, control } as CaptureJob | OfflineJob, CaptureSocket.threadLostHandler(weak));
+      });
+    } finally {
+      socket.updateHeld();
+    }
     return socket;
   }
 
@@ -327,6 +342,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     }
     finalizer.unregister(this);
     this.state = 'closing';
+    this.updateHeld(); // until 'closed' arrives, the pending close() holds the socket
     this.rejectReaders(this.closedError());
     this.link.port.postMessage({ op: 'close', seq: 0 } satisfies Request);
     signal(this.link);
@@ -357,6 +373,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
+      this.updateHeld(); // a pending request holds the socket, as a pending read does
       this.link.port.postMessage({ ...body, seq } as Request, transfer);
       signal(this.link);
     });
@@ -386,6 +403,13 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       if (s) s.onMessage(message);
       else if (message instanceof ArrayBuffer) CaptureSocket.ack(link);
       else if (message.type === 'closed') link.port.close();
+      else if (message.type === 'opened') {
+        // The socket is gone (the finalizer's close may have raced ahead of
+        // the open): close the capture.
+        link.id = message.opened.id;
+        link.port.postMessage({ op: 'close', seq: 0 } satisfies Request);
+        signal(link);
+      }
     };
   }
 
@@ -432,6 +456,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         const p = this.pending.get(message.seq);
         if (!p) break;
         this.pending.delete(message.seq);
+        this.updateHeld();
         if (message.error) p.reject(toPcapError(message.error));
         else p.resolve(message.value);
         break;
@@ -529,12 +554,41 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     return this.state === 'open' || this.state === 'ending';
   }
 
-  /** Hands queued packets to readers first, then to listeners; what nobody takes waits (back-pressure). */
+  /**
+   * Hands queued packets to readers first, then to listeners; what nobody
+   * takes waits (back-pressure). A MessagePort delivers every queued message
+   * in one turn of the event loop, so delivery is budgeted: after
+   * DRAIN_BUDGET_MS in one turn the rest waits for setImmediate, and timers
+   * and I/O run in between.
+   */
   private drain(): void {
-    if (this.draining) return;
+    if (this.draining || this.deferred) return;
+    const now = performance.now();
+    if (!this.inTurn) {
+      this.inTurn = true;
+      this.turnStart = now;
+      setImmediate(() => (this.inTurn = false));
+    } else if (now - this.turnStart >= DRAIN_BUDGET_MS) {
+      this.deferred = true;
+      setImmediate(() => {
+        this.deferred = false;
+        this.drain();
+      });
+      return;
+    }
     this.draining = true;
     try {
       while (this.queue.length > 0 && this.delivering) {
+        if (this.readers.length === 0 && performance.now() - this.turnStart >= DRAIN_BUDGET_MS) {
+          if (!this.deferred) {
+            this.deferred = true;
+            setImmediate(() => {
+              this.deferred = false;
+              this.drain();
+            });
+          }
+          break;
+        }
         if (this.readers.length > 0) {
           const reader = this.readers.shift()!;
           if (reader.timer) clearTimeout(reader.timer);
@@ -574,9 +628,12 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   private updateHeld(): boolean {
     const consumed =
       this.state !== 'closed' &&
-      (this.listenerCount('packet') > 0 ||
+      (this.state === 'opening' ||
+        this.state === 'closing' ||
+        this.listenerCount('packet') > 0 ||
         this.listenerCount('batch') > 0 ||
         this.readers.length > 0 ||
+        this.pending.size > 0 ||
         this.iterating > 0);
     if (consumed) held.add(this as CaptureSocket<unknown>);
     else held.delete(this as CaptureSocket<unknown>);

@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+/*
+ * Offline read benchmark (issues 4 and 6): a generated 1,000,000-packet
+ * pcap file of 60-byte UDP frames, read through
+ *   - ewpcap 'packet' events (a Buffer the handler may keep),
+ *   - ewpcap async iteration,
+ *   - ewpcap 'batch' events (nothing allocated per packet),
+ *   - node_pcap createOfflineSession (if bench/peers has it built), counting
+ *     only (its buffer is reused) and keeping a copy of each packet,
+ *   - tcpdump -r FILE -w /dev/null,
+ * each in a fresh process, the main thread's event-loop delay measured with
+ * monitorEventLoopDelay({ resolution: 1 }) for the Node readers.
+ *
+ *   node bench/offline.js [--runs 5] [--packets 1000000] [--out bench/OFFLINE.md]
+ *
+ * Start-up is accounted separately: "read" is from open() (or
+ * createOfflineSession) to the last packet; "total" is the whole process,
+ * as tcpdump can only be timed that way.
+ */
+'use strict';
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+
+function makeFile(file, count) {
+  // Classic pcap, microsecond, Ethernet; 60-byte UDP frames 198.18.0.1 -> 198.18.0.2.
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(1, 20);
+  const frame = Buffer.alloc(60);
+  Buffer.from('020000000002020000000001', 'hex').copy(frame, 0);
+  frame.writeUInt16BE(0x0800, 12);
+  frame[14] = 0x45;
+  frame.writeUInt16BE(46, 16);
+  frame[22] = 64;
+  frame[23] = 17;
+  Buffer.from([198, 18, 0, 1, 198, 18, 0, 2]).copy(frame, 26);
+  frame.writeUInt16BE(9, 36);
+  frame.writeUInt16BE(26, 38);
+  const record = 16 + 60;
+  const chunkPackets = 10000;
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, header);
+  const chunk = Buffer.alloc(chunkPackets * record);
+  const t0 = 1_700_000_000;
+  for (let base = 0; base < count; base += chunkPackets) {
+    const n = Math.min(chunkPackets, count - base);
+    for (let i = 0; i < n; i++) {
+      const at = i * record;
+      const seq = base + i;
+      chunk.writeUInt32LE(t0 + Math.floor(seq / 1e6), at);
+      chunk.writeUInt32LE(seq % 1e6, at + 4);
+      chunk.writeUInt32LE(60, at + 8);
+      chunk.writeUInt32LE(60, at + 12);
+      frame.copy(chunk, at + 16);
+      chunk.writeUInt32LE(seq, at + 16 + 42);
+    }
+    fs.writeSync(fd, chunk, 0, n * record);
+  }
+  fs.closeSync(fd);
+}
+
+// Each reader runs in its own process: `node bench/offline.js --reader NAME FILE`.
+const READERS = {
+  async 'ewpcap packet events'(file, m) {
+    const s = await m.openOffline(file);
+    let n = 0;
+    let last;
+    s.on('packet', (p) => {
+      n++;
+      last = p.data; // keepable
+    });
+    await new Promise((r) => s.once('end', r));
+    return { n, check: last && last.readUInt32BE(42) };
+  },
+  async 'ewpcap async iteration'(file, m) {
+    const s = await m.openOffline(file);
+    let n = 0;
+    for await (const p of s) {
+      n++;
+      if (p.length !== 60) throw new Error('bad length');
+    }
+    return { n };
+  },
+  async 'ewpcap batch API'(file, m) {
+    const s = await m.openOffline(file);
+    let n = 0;
+    let bytes = 0;
+    s.on('batch', (b) => {
+      for (let i = 0; i < b.count; i++) bytes += b.length(i);
+      n += b.count;
+    });
+    await new Promise((r) => s.once('end', r));
+    return { n, bytes };
+  },
+  async 'node_pcap, counting (reused buffer)'(file) {
+    const pcap = require(path.join(__dirname, 'peers', 'node_modules', 'pcap'));
+    const session = pcap.createOfflineSession(file, '');
+    let n = 0;
+    session.on('packet', () => n++);
+    await new Promise((r) => session.on('complete', r));
+    return { n };
+  },
+  async 'node_pcap, keeping a copy'(file) {
+    const pcap = require(path.join(__dirname, 'peers', 'node_modules', 'pcap'));
+    const session = pcap.createOfflineSession(file, '');
+    let n = 0;
+    let last;
+    session.on('packet', (raw) => {
+      n++;
+      last = Buffer.from(raw.buf.subarray(0, raw.header.readUInt32LE(8)));
+    });
+    await new Promise((r) => session.on('complete', r));
+    return { n, check: last && last.length };
+  },
+};
+
+async function runReader(name, file) {
+  const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
+  const m = require(root);
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const result = await READERS[name](file, m);
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  h.disable();
+  process.stdout.write(
+    JSON.stringify({
+      ...result,
+      ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      p50: h.percentile(50) / 1e6,
+      p99: h.percentile(99) / 1e6,
+      max: h.max / 1e6,
+      rss: process.resourceUsage().maxRSS * 1024,
+    }),
+  );
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function main() {
+  if (args[0] === '--reader') return runReader(args[1], args[2]);
+  const runs = Number(opt('runs', 5));
+  const packets = Number(opt('packets', 1_000_000));
+  const out = opt('out', path.join(__dirname, 'OFFLINE.md'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-bench-'));
+  const file = path.join(dir, 'udp60.pcap');
+  makeFile(file, packets);
+  const havePcap = fs.existsSync(path.join(__dirname, 'peers', 'node_modules', 'pcap'));
+  const names = Object.keys(READERS).filter((n) => havePcap || !n.startsWith('node_pcap'));
+  const rows = [];
+  for (const name of names) {
+    const samples = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = process.hrtime.bigint();
+      const res = spawnSync(process.execPath, [__filename, '--reader', name, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const total = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (res.status !== 0) throw new Error(`${name}: ${res.stderr}`);
+      const s = JSON.parse(res.stdout);
+      if (s.n !== packets) throw new Error(`${name}: read ${s.n} packets, expected ${packets}`);
+      samples.push({ ...s, total });
+    }
+    const pick = (k) => median(samples.map((s) => s[k]));
+    rows.push({ name, readMs: pick('ms'), totalMs: pick('total'), cpuMs: pick('cpuMs'), p50: pick('p50'), p99: pick('p99'), max: Math.max(...samples.map((s) => s.max)), rss: pick('rss') });
+    process.stderr.write(`${name}: ${JSON.stringify(rows[rows.length - 1])}\n`);
+  }
+  const td = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    execFileSync('tcpdump', ['-r', file, '-w', '/dev/null'], { stdio: 'ignore' });
+    td.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const tcpdumpMs = median(td);
+  const tdStart = [];
+  const empty = path.join(dir, 'empty.pcap');
+  makeFile(empty, 1);
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    execFileSync('tcpdump', ['-r', empty, '-w', '/dev/null'], { stdio: 'ignore' });
+    tdStart.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const tcpdumpRead = tcpdumpMs - median(tdStart);
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const pps = (ms) => Math.round(packets / (ms / 1000)).toLocaleString('en-US');
+  const counting = rows.find((r) => r.name.startsWith('node_pcap, counting'));
+  const lines = [
+    '## Offline read: 1,000,000 packets of 60-byte UDP frames',
+    '',
+    `Machine: ${os.cpus().length} x ${os.cpus()[0].model}, ${os.release()}, Node ${process.version}, ${require(root).libVersion()}, ` +
+      `${execFileSync('tcpdump', ['--version'], { encoding: 'utf8' }).split('\n')[0]}. Medians of ${runs} runs, each reader in a fresh process.`,
+    '',
+    'Reproduce: `npm run build && node bench/offline.js`',
+    '',
+    '| reader | read phase (ms) | packets/s (read phase) | whole process (ms) | CPU (ms) | event-loop delay p50 / p99 / max (ms) | peak RSS (MiB) |' +
+      (counting ? ' vs node_pcap counting |' : ''),
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |' + (counting ? ' ---: |' : ''),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.readMs.toFixed(0)} | ${pps(r.readMs)} | ${r.totalMs.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} / ${r.max.toFixed(2)} | ${(r.rss / 1048576).toFixed(0)} |` +
+        (counting ? ` ${(counting.readMs / r.readMs).toFixed(2)}x |` : ''),
+    ),
+    `| tcpdump -r FILE -w /dev/null | ${tcpdumpRead.toFixed(0)} (whole run minus a 1-packet run) | ${pps(tcpdumpRead)} | ${tcpdumpMs.toFixed(0)} | | | |` +
+      (counting ? ' |' : ''),
+    '',
+    `Batch API read phase vs tcpdump's read phase: ${(tcpdumpRead / rows.find((r) => r.name === 'ewpcap batch API').readMs).toFixed(2)}x ` +
+      "(above 1 is faster than tcpdump). ewpcap's read phase includes opening the file on a pool thread (a thread start on the first open).",
+    '',
+  ];
+  fs.writeFileSync(out, lines.join('\n'));
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
