@@ -30,6 +30,9 @@ std::atomic<bool> shuttingDown{false};
 // bounds how long such a termination waits. 250 ms of idle wake-ups cost
 // nothing measurable.
 constexpr int kLivenessMs = 250;
+
+// How often a coalescing wait looks whether the consumer caught up.
+constexpr int64_t kCoalesceSliceUs = 200;
 std::unordered_map<uint32_t, std::shared_ptr<CaptureHandle>> registry;
 uint32_t nextId = 1;
 
@@ -271,7 +274,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// next(id, maxPackets, maxBytes, flushMicros, coalesce)
+// next(id, maxPackets, maxBytes, flushMicros, control, ackedIndex, posted)
 //     -> ArrayBuffer | 0 | -1 | -2
 //   ArrayBuffer: a batch; 0: woken (or a wait timed out) with nothing to
 //   deliver; -1: end of a savefile; -2: the process is shutting down. Throws
@@ -279,17 +282,27 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 //
 //   A batch is handed over when it is full (maxPackets / maxBytes), when
 //   packets have kept coming for flushMicros since its first one, or when
-//   no more packets are ready. With `coalesce` (the consumer has not taken
-//   the previous batch yet, so handing over sooner gains nothing) the loop
-//   waits for more packets up to flushMicros after the first one instead:
-//   fewer, larger batches exactly when the consumer is behind.
+//   no more packets are ready. While the consumer has not taken an earlier
+//   batch yet (control[ackedIndex], the shared count of batches it took, is
+//   below `posted`), handing over sooner gains nothing, so the loop waits for
+//   more packets up to flushMicros after the first one instead: fewer, larger
+//   batches exactly when the consumer is behind. The count is read live, in
+//   slices of kCoalesceSliceUs, so a consumer that catches up gets the
+//   waiting packets at once.
 Napi::Value Next(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::shared_ptr<CaptureHandle> h = requireHandle(env, idArg(info));
   uint32_t maxPackets = info[1].As<Napi::Number>().Uint32Value();
   size_t maxBytes = info[2].As<Napi::Number>().Uint32Value();
   auto flushAfter = std::chrono::microseconds(info[3].As<Napi::Number>().Int64Value());
-  bool coalesce = info[4].As<Napi::Boolean>().Value();
+  // An Int32Array over a SharedArrayBuffer: the main thread bumps the word
+  // as it consumes batches (lib/protocol.ts, CONTROL_ACKED).
+  Napi::Int32Array control = info[4].As<Napi::Int32Array>();
+  uint32_t ackedIndex = info[5].As<Napi::Number>().Uint32Value();
+  int32_t posted = info[6].As<Napi::Number>().Int32Value();
+  if (ackedIndex >= control.ElementLength()) throwError(env, "EINVAL", "bad control index");
+  const int32_t* acked = control.Data() + ackedIndex;
+  auto consumerBehind = [&]() { return posted - __atomic_load_n(acked, __ATOMIC_ACQUIRE) > 0; };
   const Libpcap& lib = *h->lib;
   using Clock = std::chrono::steady_clock;
 
@@ -334,8 +347,12 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     if (h->count > 0) {
       left = flushAfter - std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - batchStart);
       if (left.count() <= 0) return flushBatch(env, h.get());
-      if (n > 0) continue;  // a flood: keep draining
-      if (!coalesce) return flushBatch(env, h.get());
+      // A dispatch that filled its room may have left packets behind: keep
+      // draining. One that returned fewer emptied the ring: no second
+      // dispatch (its poll() would be a wasted system call).
+      if (n > 0 && static_cast<uint32_t>(n) >= room) continue;
+      if (!consumerBehind()) return flushBatch(env, h.get());
+      if (left.count() > kCoalesceSliceUs) left = std::chrono::microseconds(kCoalesceSliceUs);
     }
     // Nothing (more) is ready: wait for packets, a wake-up, or the time left.
     int timeoutMs = left.count() >= 0 ? static_cast<int>((left.count() + 999) / 1000)
@@ -349,6 +366,7 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
       return Napi::Number::New(env, 0);
     }
     if (r == WAIT_TIMEOUT) {
+      if (h->count > 0) continue;  // a coalescing slice ended: look again
       // Npcap hands over a timed-out buffer only on a read: read once more
       // before returning to JavaScript.
       lib.pcap_dispatch(h->pcap, static_cast<int>(maxPackets - h->count), collectPacket,
@@ -386,8 +404,10 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
       return Napi::Number::New(env, 0);
     }
     if (r == 0) {
-      // Timed out: hand over what we have, or let JavaScript look around.
-      if (h->count > 0) return flushBatch(env, h.get());
+      // A coalescing slice ended: look again (the loop flushes when the
+      // time is up or the consumer caught up). Otherwise let JavaScript look
+      // around.
+      if (h->count > 0) continue;
       return Napi::Number::New(env, 0);
     }
 #endif

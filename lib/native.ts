@@ -79,7 +79,15 @@ export interface NativeAddon {
   libPath(): string;
   findAllDevices(): Promise<NativeDevice[]>;
   open(device: string, options: NativeOpenOptions): NativeOpened;
-  next(id: number, maxPackets: number, maxBytes: number, flushMicros: number, coalesce: boolean): ArrayBuffer | number;
+  next(
+    id: number,
+    maxPackets: number,
+    maxBytes: number,
+    flushMicros: number,
+    control: Int32Array,
+    ackedIndex: number,
+    posted: number,
+  ): ArrayBuffer | number;
   wake(id: number): void;
   shutdown(): void;
   close(id: number): void;

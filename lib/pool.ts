@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, PcapError } from './errors';
 import { packageRoot } from './native';
-import type { Job, JobDone } from './protocol';
+import type { Job, JobDone, JobRequest } from './protocol';
 
 const IDLE_MS = 30_000;
 
@@ -31,7 +31,8 @@ function workerFile(): string {
 interface PooledThread {
   worker: Worker;
   idleTimer?: NodeJS.Timeout;
-  onExit?: (error: PcapError) => void;
+  /** The job running on the thread, if any. */
+  job?: { id: number; onExit: (error: PcapError) => void };
 }
 
 export interface PoolStats {
@@ -40,21 +41,43 @@ export interface PoolStats {
   busy: number;
 }
 
+/** A job's hold on its thread; release() hands the thread back (idempotent). */
+export interface Lease {
+  release(): void;
+}
+
 export class CaptureThreadPool {
   private readonly idle: PooledThread[] = [];
   private readonly busy = new Set<PooledThread>();
+  private nextJobId = 1;
 
   /**
    * Runs a job on a free thread. `onExit` is called if the thread dies
    * before the job ends (it never should: the job catches everything).
+   *
+   * The thread goes back to the pool when the worker says the job is done,
+   * or earlier when the owner calls release() on seeing the job's own last
+   * message ('closed'): otherwise an open() right after a close() could find
+   * no idle thread and pay a worker start-up. A job posted to a thread that
+   * is still finishing its previous one simply waits in its queue.
    */
-  run(job: Job, onExit: (error: PcapError) => void): void {
+  run(job: JobRequest, onExit: (error: PcapError) => void): Lease {
     const thread = this.idle.pop() ?? this.spawn();
     if (thread.idleTimer) clearTimeout(thread.idleTimer);
     thread.idleTimer = undefined;
-    thread.onExit = onExit;
+    const id = this.nextJobId++;
+    thread.job = { id, onExit };
     this.busy.add(thread);
-    thread.worker.postMessage(job, [job.port]);
+    thread.worker.postMessage({ ...job, jobId: id } as Job, [job.port]);
+    return { release: () => this.release(thread, id) };
+  }
+
+  private release(thread: PooledThread, jobId: number): void {
+    if (thread.job?.id !== jobId) return;
+    thread.job = undefined;
+    this.busy.delete(thread);
+    this.idle.push(thread);
+    thread.idleTimer = setTimeout(() => this.retire(thread), IDLE_MS).unref();
   }
 
   stats(): PoolStats {
@@ -65,20 +88,16 @@ export class CaptureThreadPool {
     const worker = new Worker(workerFile(), { stdout: false, stderr: false });
     const thread: PooledThread = { worker };
     worker.on('message', (message: JobDone) => {
-      if (message.kind !== 'done') return;
-      thread.onExit = undefined;
-      this.busy.delete(thread);
-      this.idle.push(thread);
-      thread.idleTimer = setTimeout(() => this.retire(thread), IDLE_MS).unref();
+      if (message.kind === 'done') this.release(thread, message.jobId);
     });
     const lost = (why: string) => {
       this.busy.delete(thread);
       const at = this.idle.indexOf(thread);
       if (at >= 0) this.idle.splice(at, 1);
       if (thread.idleTimer) clearTimeout(thread.idleTimer);
-      const onExit = thread.onExit;
-      thread.onExit = undefined;
-      onExit?.(new PcapError(ErrorCode.EPCAP, `the capture thread ended unexpectedly: ${why}`));
+      const job = thread.job;
+      thread.job = undefined;
+      job?.onExit(new PcapError(ErrorCode.EPCAP, `the capture thread ended unexpectedly: ${why}`));
     };
     worker.on('error', (e) => lost(e instanceof Error ? e.message : String(e)));
     worker.on('exit', (code) => lost(`exit code ${code}`));

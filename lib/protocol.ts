@@ -24,6 +24,8 @@ export interface ResolvedFilterWire {
 }
 
 interface LoopJob {
+  /** Set by the pool; echoed in JobDone. */
+  jobId: number;
   port: MessagePort;
   control: SharedArrayBuffer;
   filter?: ResolvedFilterWire;
@@ -48,6 +50,7 @@ export interface OfflineJob extends LoopJob {
 /** A savefile writer: the thread's event loop stays free, requests arrive as messages. */
 export interface WriterJob {
   kind: 'writer';
+  jobId: number;
   port: MessagePort;
   path: string;
   linktype: number;
@@ -58,8 +61,12 @@ export interface WriterJob {
 
 export type Job = CaptureJob | OfflineJob | WriterJob;
 
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A job as its owner hands it to the pool, which adds the id. */
+export type JobRequest = DistributiveOmit<Job, 'jobId'>;
+
 export type Request =
-  | { op: 'write'; seq: number; data: Uint8Array }
+  | { op: 'write'; seq: number; frames: Uint8Array[] }
   | ({ op: 'filter'; seq: number } & ResolvedFilterWire)
   | { op: 'stats'; seq: number }
   | { op: 'datalinks'; seq: number }
@@ -79,7 +86,10 @@ export type WriterRequest =
   | { op: 'flush'; seq: number }
   | { op: 'close'; seq: number };
 
-export type ReplyValue = NativeStats | NativeDatalink | NativeDatalink[] | number | undefined;
+/** Per frame of a write request: null when sent, else why not. */
+export type WriteResults = Array<WireError | null>;
+
+export type ReplyValue = NativeStats | NativeDatalink | NativeDatalink[] | WriteResults | number | undefined;
 
 export type Reply = { type: 'reply'; seq: number; value?: ReplyValue; error?: WireError };
 
@@ -95,4 +105,5 @@ export type Event =
 /** Posted on the worker's parentPort when a job ends and the thread is free again. */
 export interface JobDone {
   kind: 'done';
+  jobId: number;
 }

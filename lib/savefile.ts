@@ -7,7 +7,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { PacketBatch, type Timestamp } from './batch';
 import { ErrorCode, PcapError, invalid, toPcapError } from './errors';
 import { checkBoolean, checkInteger, checkKeys, checkObject, resolveLinktype, type OpenOptions } from './options';
-import { pool } from './pool';
+import { pool, type Lease } from './pool';
 import type { Event, WriterItem, WriterRequest } from './protocol';
 import { open, type Stats } from './socket';
 
@@ -54,6 +54,7 @@ export class SavefileWriter {
   private readonly pending = new Map<number, { resolve(): void; reject(e: PcapError): void }>();
   private closing?: Promise<void>;
   private error?: PcapError;
+  private lease?: Lease;
 
   private constructor(path: string, linktype: number, precision: 'micro' | 'nano', port: MessagePort) {
     this.path = path;
@@ -84,7 +85,7 @@ export class SavefileWriter {
         } else resolve();
       };
       port1.on('message', onOpen);
-      pool.run(
+      writer.lease = pool.run(
         { kind: 'writer', port: port2, path, linktype, snaplen, precision: precision === 'nano' ? 1 : 0, append },
         (e) => reject(e),
       );
@@ -142,7 +143,10 @@ export class SavefileWriter {
   close(): Promise<void> {
     if (!this.closing) {
       finalizer.unregister(this);
-      this.closing = this.request('close', true).finally(() => this.link.port.close());
+      this.closing = this.request('close', true).finally(() => {
+        this.link.port.close();
+        this.lease?.release();
+      });
     }
     return this.closing;
   }

@@ -25,15 +25,17 @@ import {
   type ResolvedFilter,
   type TimeUnit,
 } from './options';
-import { pool } from './pool';
+import { pool, type Lease } from './pool';
 import {
   CONTROL_ACKED,
   CONTROL_SIGNAL,
   CONTROL_WORDS,
   type CaptureJob,
+  type DistributiveOmit,
   type Event,
   type OfflineJob,
   type Request,
+  type WriteResults,
 } from './protocol';
 
 export type Stats = NativeStats;
@@ -54,7 +56,6 @@ type State = 'opening' | 'open' | 'ending' | 'closing' | 'closed';
 
 /** Longest stretch of packet delivery in one event-loop turn (see drain()). */
 const DRAIN_BUDGET_MS = 1;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface Reader<T> {
   resolve(packet: Packet<T>): void;
@@ -75,6 +76,7 @@ interface Link {
   port: MessagePort;
   control: Int32Array;
   id: number;
+  lease?: Lease;
 }
 
 function signal(link: Link): void {
@@ -130,6 +132,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   private cursor = 0;
   private readonly readers: Reader<T>[] = [];
   private readonly pending = new Map<number, Pending>();
+  private writes: Array<{ frame: Uint8Array; resolve(): void; reject(e: PcapError): void }> = [];
   private seq = 1;
   private iterating = 0;
   private draining = false;
@@ -159,7 +162,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   static async start<T>(
     name: string,
     timeUnit: TimeUnit,
-    job: DistributiveOmit<CaptureJob | OfflineJob, 'port' | 'control'>,
+    job: DistributiveOmit<CaptureJob | OfflineJob, 'port' | 'control' | 'jobId'>,
   ): Promise<CaptureSocket<T>> {
     const { port1, port2 } = new MessageChannel();
     const control = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
@@ -176,7 +179,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     try {
       await new Promise<void>((resolve, reject) => {
         socket.opened = { resolve, reject };
-        pool.run({ ...job, port: port2, control } as CaptureJob | OfflineJob, CaptureSocket.threadLostHandler(weak));
+        link.lease = pool.run({ ...job, port: port2, control }, CaptureSocket.threadLostHandler(weak));
       });
     } finally {
       socket.updateHeld();
@@ -243,16 +246,39 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     }
   }
 
-  /** Sends a frame (pcap_sendpacket). An array is concatenated into one frame, like ewpcap's iodata. */
+  /**
+   * Sends a frame (pcap_sendpacket). An array is concatenated into one frame,
+   * like ewpcap's iodata. Frames written in the same tick travel to the
+   * capture thread in one message and are sent in order.
+   */
   write(data: Uint8Array | ReadonlyArray<Uint8Array>): Promise<void> {
     let frame: Uint8Array;
     try {
       if (this.offline) throw invalid('a savefile cannot be written to through its socket; use createSavefile()');
+      if (this.state !== 'open') throw this.closedError();
       frame = toFrame(data);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.request({ op: 'write', data: frame }, [frame.buffer as ArrayBuffer]).then(() => undefined);
+    return new Promise<void>((resolve, reject) => {
+      this.writes.push({ frame, resolve, reject });
+      if (this.writes.length === 1) queueMicrotask(() => this.flushWrites());
+    });
+  }
+
+  private flushWrites(): void {
+    const writes = this.writes;
+    this.writes = [];
+    const frames = writes.map((w) => w.frame);
+    this.request({ op: 'write', frames }, frames.map((f) => f.buffer as ArrayBuffer)).then(
+      (results) =>
+        writes.forEach((w, i) => {
+          const error = (results as WriteResults)[i];
+          if (error) w.reject(toPcapError(error));
+          else w.resolve();
+        }),
+      (error: PcapError) => writes.forEach((w) => w.reject(error)),
+    );
   }
 
   /** Replaces the filter atomically (ewpcap's filter/3). */
@@ -402,8 +428,10 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       const s = weak.deref();
       if (s) s.onMessage(message);
       else if (message instanceof ArrayBuffer) CaptureSocket.ack(link);
-      else if (message.type === 'closed') link.port.close();
-      else if (message.type === 'opened') {
+      else if (message.type === 'closed') {
+        link.port.close();
+        link.lease?.release();
+      } else if (message.type === 'opened') {
         // The socket is gone (the finalizer's close may have raced ahead of
         // the open): close the capture.
         link.id = message.opened.id;
@@ -480,6 +508,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       case 'closed':
         finalizer.unregister(this);
         this.link.port.close();
+        this.link.lease?.release(); // the thread is free for the next open()
         for (const p of this.pending.values()) p.reject(this.closedError());
         this.pending.clear();
         this.recording?.resolve(0);

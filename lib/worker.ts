@@ -76,7 +76,14 @@ function runLoop(job: CaptureJob | OfflineJob): void {
     try {
       switch (request.op) {
         case 'write':
-          native.inject(id, request.data);
+          reply.value = request.frames.map((frame) => {
+            try {
+              native.inject(id, frame);
+              return null;
+            } catch (e) {
+              return toWireError(e);
+            }
+          });
           break;
         case 'filter':
           native.setFilter(id, request.expression, request.optimize, request.netmask ?? netmask);
@@ -131,7 +138,7 @@ function runLoop(job: CaptureJob | OfflineJob): void {
     }
     let result: ArrayBuffer | number;
     try {
-      result = native.next(id, maxPackets, maxBytes, flushMicros, inFlight > 0);
+      result = native.next(id, maxPackets, maxBytes, flushMicros, control, CONTROL_ACKED, posted);
     } catch (e) {
       failure = toWireError(e);
       break;
@@ -219,8 +226,8 @@ function runWriter(job: WriterJob, done: () => void): void {
 
 if (parentPort) {
   const parent = parentPort;
-  const done = () => parent.postMessage({ kind: 'done' } satisfies JobDone);
   parent.on('message', (job: Job) => {
+    const done = () => parent.postMessage({ kind: 'done', jobId: job.jobId } satisfies JobDone);
     if (job.kind === 'writer') {
       runWriter(job, done);
       return;
