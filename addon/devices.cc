@@ -157,13 +157,9 @@ class FindAllDevicesWorker : public Napi::AsyncWorker {
 // cannot be loaded.
 Napi::Value FindAllDevices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string why;
-  const Libpcap* lib = loadLibpcap(&why);
-  if (!lib) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(makeError(env, NativeError{"ELIBPCAP", why}).Value());
-    return deferred.Promise();
-  }
+  Napi::Value rejected;
+  const Libpcap* lib = libpcapOrRejected(env, &rejected);
+  if (!lib) return rejected;
   auto* worker = new FindAllDevicesWorker(env, *lib);
   Napi::Promise promise = worker->Promise();
   worker->Queue();

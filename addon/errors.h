@@ -31,6 +31,19 @@ inline const Libpcap& requireLibpcap(Napi::Env env) {
   return *lib;
 }
 
+// For functions that return a promise: the libpcap table, or null with
+// *rejected set to a promise already rejected with ELIBPCAP.
+inline const Libpcap* libpcapOrRejected(Napi::Env env, Napi::Value* rejected) {
+  std::string why;
+  const Libpcap* lib = loadLibpcap(&why);
+  if (!lib) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Reject(makeError(env, NativeError{"ELIBPCAP", why}).Value());
+    *rejected = deferred.Promise();
+  }
+  return lib;
+}
+
 // Maps a pcap_activate() / pcap_* status to one of our codes.
 inline const char* codeForStatus(int status) {
   switch (status) {

@@ -70,13 +70,9 @@ class CompileWorker : public Napi::AsyncWorker {
 // compile(linktype, snaplen, expression, optimize, netmask) -> Promise<Buffer of bpf_insn>
 Napi::Value Compile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string why;
-  const Libpcap* lib = loadLibpcap(&why);
-  if (!lib) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(makeError(env, NativeError{"ELIBPCAP", why}).Value());
-    return deferred.Promise();
-  }
+  Napi::Value rejected;
+  const Libpcap* lib = libpcapOrRejected(env, &rejected);
+  if (!lib) return rejected;
   auto* worker = new CompileWorker(env, *lib, info[0].As<Napi::Number>().Int32Value(),
                                    info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::String>().Utf8Value(),
                                    info[3].As<Napi::Boolean>().Value(), info[4].As<Napi::Number>().Uint32Value());

@@ -42,6 +42,14 @@ std::shared_ptr<Dumper> requireDumper(Napi::Env env, uint32_t id) {
   return it->second;
 }
 
+// pcap_dump_open or, to append, pcap_dump_open_append (libpcap >= 1.7).
+pcap_dumper_t* openDumper(Napi::Env env, const Libpcap& lib, pcap_t* p, const std::string& path, bool append) {
+  if (append && !lib.pcap_dump_open_append) throwError(env, "EINVAL", "this libpcap cannot append to savefiles");
+  pcap_dumper_t* dumper = append ? lib.pcap_dump_open_append(p, path.c_str()) : lib.pcap_dump_open(p, path.c_str());
+  if (!dumper) throwError(env, "EPCAP", lib.pcap_geterr(p));
+  return dumper;
+}
+
 // openOffline(path, precision) -> { id, datalink, datalinkName, precision, snaplen }
 Napi::Value OpenOffline(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -96,13 +104,7 @@ Napi::Value DumpOpen(const Napi::CallbackInfo& info) {
   }
   if (!d->dead) throwError(env, "EPCAP", "pcap_open_dead failed");
   d->precision = precision;
-  if (append) {
-    if (!lib.pcap_dump_open_append) throwError(env, "EINVAL", "this libpcap cannot append to savefiles");
-    d->dumper = lib.pcap_dump_open_append(d->dead, path.c_str());
-  } else {
-    d->dumper = lib.pcap_dump_open(d->dead, path.c_str());
-  }
-  if (!d->dumper) throwError(env, "EPCAP", lib.pcap_geterr(d->dead));
+  d->dumper = openDumper(env, lib, d->dead, path, append);
   return Napi::Number::New(env, registerDumper(std::move(d)));
 }
 
@@ -119,13 +121,7 @@ Napi::Value DumpOpenFor(const Napi::CallbackInfo& info) {
   auto d = std::make_shared<Dumper>();
   d->lib = &lib;
   d->precision = h->precision;
-  if (append) {
-    if (!lib.pcap_dump_open_append) throwError(env, "EINVAL", "this libpcap cannot append to savefiles");
-    d->dumper = lib.pcap_dump_open_append(h->pcap, path.c_str());
-  } else {
-    d->dumper = lib.pcap_dump_open(h->pcap, path.c_str());
-  }
-  if (!d->dumper) throwError(env, "EPCAP", lib.pcap_geterr(h->pcap));
+  d->dumper = openDumper(env, lib, h->pcap, path, append);
   return Napi::Number::New(env, registerDumper(std::move(d)));
 }
 
