@@ -62,7 +62,11 @@ function tcpdumpInstructions(expr: string, linktype: string, optimize: boolean) 
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => {
-      const [code, jt, jf, k] = l.replace(/[{},\s]/g, ' ').trim().split(/\s+/).map(Number);
+      const [code, jt, jf, k] = l
+        .replace(/[{},\s]/g, ' ')
+        .trim()
+        .split(/\s+/)
+        .map(Number);
       return { code, jt, jf, k };
     });
 }
@@ -98,7 +102,10 @@ describe('compile() against tcpdump -d', () => {
 
   test('same limit, ENOMEM and EFILTER rules as filter(); EINVAL for bad options', async () => {
     await expect(compile('tcp and '.repeat(2000))).rejects.toMatchObject({ code: 'ENOMEM' });
-    await expect(compile('ip and ')).rejects.toMatchObject({ code: 'EFILTER', message: expect.stringContaining('syntax error') });
+    await expect(compile('ip and ')).rejects.toMatchObject({
+      code: 'EFILTER',
+      message: expect.stringContaining('syntax error'),
+    });
     await expect(compile('ip broadcast')).rejects.toMatchObject({
       code: 'EFILTER',
       message: expect.stringContaining('netmask not known'),
@@ -127,7 +134,11 @@ const present = fs.existsSync(CAPTURES);
     s.on('batch', (b: PacketBatch) => {
       for (let i = 0; i < b.count; i++) {
         const data = Buffer.from(b.data(i));
-        out.push({ key: `${b.seconds(i)}.${b.fraction(i)} ${b.length(i)} ${data.toString('hex')}`, data, length: b.length(i) });
+        out.push({
+          key: `${b.seconds(i)}.${b.fraction(i)} ${b.length(i)} ${data.toString('hex')}`,
+          data,
+          length: b.length(i),
+        });
       }
     });
     await new Promise((r) => s.once('end', r));
@@ -138,7 +149,11 @@ const present = fs.existsSync(CAPTURES);
     const ethernet = fs
       .readdirSync(CAPTURES)
       .filter((f) => f.endsWith('.pcap'))
-      .filter((f) => /link-type EN10MB /.test(spawnSync('tcpdump', ['-r', path.join(CAPTURES, f), '-c', '1'], { encoding: 'utf8' }).stderr))
+      .filter((f) =>
+        /link-type EN10MB /.test(
+          spawnSync('tcpdump', ['-r', path.join(CAPTURES, f), '-c', '1'], { encoding: 'utf8' }).stderr,
+        ),
+      )
       .map((f) => path.join(CAPTURES, f));
     execFileSync('mergecap', ['-a', '-F', 'pcap', '-w', merged, ...ethernet]);
     packets.push(...(await readAll(merged)));

@@ -74,7 +74,10 @@ describeLive('ewpcap suite, adapted', () => {
     const expr = 'tcp and '.repeat(50_000);
     const s = await open(T.dev1);
     try {
-      await expect(s.filter(expr)).rejects.toMatchObject({ code: 'ENOMEM', message: expect.stringContaining('400000 bytes') });
+      await expect(s.filter(expr)).rejects.toMatchObject({
+        code: 'ENOMEM',
+        message: expect.stringContaining('400000 bytes'),
+      });
       const e = await s.filter(expr, { limit: -1 }).catch((x: unknown) => x);
       expect(e).toMatchObject({ code: 'EFILTER' });
       process.stderr.write(`libpcap on 50,000 x 'tcp and ': ${(e as Error).message}\n`);
@@ -97,7 +100,10 @@ describeLive('ewpcap suite, adapted', () => {
   });
 
   test.each([
-    ['timestamp', (t: unknown) => (t as { sec: number; usec: number }).sec * 1000 + (t as { usec: number }).usec / 1000],
+    [
+      'timestamp',
+      (t: unknown) => (t as { sec: number; usec: number }).sec * 1000 + (t as { usec: number }).usec / 1000,
+    ],
     ['microsecond', (t: unknown) => (t as number) / 1000],
     ['nanosecond', (t: unknown) => Number((t as bigint) / 1_000_000n)],
   ] as const)('timestamps in timeUnit %s are within 10 s of the wall clock', async (timeUnit, toMs) => {
@@ -190,7 +196,10 @@ describeLive('capture beyond ewpcap', () => {
     expect(small.drop).toBeGreaterThan(0);
     expect(small.got + small.drop).toBe(301);
     expect(large).toEqual({ got: 301, drop: 0 });
-    await expect(open(T.dev1, { buffer: -1 })).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringContaining('buffer') });
+    await expect(open(T.dev1, { buffer: -1 })).rejects.toMatchObject({
+      code: 'EINVAL',
+      message: expect.stringContaining('buffer'),
+    });
   });
 
   test('a filter change on a live socket takes effect at once', async () => {
@@ -211,8 +220,7 @@ describeLive('capture beyond ewpcap', () => {
   });
 
   test('promisc on and off: the device is promiscuous exactly while a promisc socket is open', async () => {
-    const promiscuity = () =>
-      ipJson<Array<{ promiscuity: number }>>('-d', 'link', 'show', T.dev1)[0]!.promiscuity;
+    const promiscuity = () => ipJson<Array<{ promiscuity: number }>>('-d', 'link', 'show', T.dev1)[0]!.promiscuity;
     expect(promiscuity()).toBe(0);
     const off = await open(T.dev1, { promisc: false });
     expect(promiscuity()).toBe(0);
@@ -292,7 +300,7 @@ describeLive('capture beyond ewpcap', () => {
     });
   });
 
-  test("the batch API hands over whole batches without per-packet objects", async () => {
+  test('the batch API hands over whole batches without per-packet objects', async () => {
     await withSockets(async (track) => {
       const s = track(await open(T.dev1, { filter: FRAME_FILTER }));
       const w = track(await open(T.dev0));
@@ -346,7 +354,7 @@ describeLive('capture beyond ewpcap', () => {
       await sending;
       expect(n).toBe(200);
       expect(s.isOpen).toBe(false);
-      expect((await s.stats().catch((e: { code: string }) => e.code))).toBe('ECLOSED');
+      expect(await s.stats().catch((e: { code: string }) => e.code)).toBe('ECLOSED');
     } finally {
       await Promise.all([s.close(), w.close()]);
     }
@@ -400,7 +408,11 @@ describeLive('capture beyond ewpcap', () => {
   test('the default device is opened when none is given', async () => {
     const s = await open();
     try {
-      expect(s.device).toBe(execFileSync('tcpdump', ['-D'], { encoding: 'utf8' }).split('\n')[0]!.replace(/^1\.(\S+).*$/, '$1'));
+      expect(s.device).toBe(
+        execFileSync('tcpdump', ['-D'], { encoding: 'utf8' })
+          .split('\n')[0]!
+          .replace(/^1\.(\S+).*$/, '$1'),
+      );
     } finally {
       await s.close();
     }

@@ -53,9 +53,13 @@ async function readOurs(file: string): Promise<Observed> {
 
 /** tshark's view, or undefined when tshark cannot read the file (a link type it does not know). */
 async function tsharkOf(file: string): Promise<string[] | undefined> {
-  const r = await run('tshark', ['-n', '-r', file, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.cap_len', '-e', 'frame.len'], {
-    maxBuffer: 64 << 20,
-  }).catch((e: { stderr?: string }) => {
+  const r = await run(
+    'tshark',
+    ['-n', '-r', file, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.cap_len', '-e', 'frame.len'],
+    {
+      maxBuffer: 64 << 20,
+    },
+  ).catch((e: { stderr?: string }) => {
     if (/doesn't support|unknown or unsupported/.test(e.stderr ?? '')) return undefined;
     throw e;
   });
@@ -65,7 +69,13 @@ async function tsharkOf(file: string): Promise<string[] | undefined> {
     .map((l) => l.replace(/\t/g, ' '));
 }
 
-function tcpdumpOf(file: string): { linktype: string; snaplen: number; count: number; times: string[]; error?: string } {
+function tcpdumpOf(file: string): {
+  linktype: string;
+  snaplen: number;
+  count: number;
+  times: string[];
+  error?: string;
+} {
   const r = spawnSync('tcpdump', ['-n', '-r', file, '-tt', '--time-stamp-precision=nano'], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
@@ -154,14 +164,14 @@ function tcpdumpOf(file: string): { linktype: string; snaplen: number; count: nu
     expect(ours.packets).toEqual(full.packets.slice(0, td.count));
   });
 
-  test('a file that is not a capture is rejected with libpcap\'s text', async () => {
+  test("a file that is not a capture is rejected with libpcap's text", async () => {
     const file = path.join(dir, 'not-a-capture.pcap');
     fs.writeFileSync(file, 'this is not a packet capture file at all\n');
     const td = tcpdumpOf(file);
     await expect(openOffline(file)).rejects.toMatchObject({ code: 'EPCAP', message: td.error });
   });
 
-  test('a missing file is rejected with libpcap\'s text', async () => {
+  test("a missing file is rejected with libpcap's text", async () => {
     await expect(openOffline(path.join(dir, 'absent.pcap'))).rejects.toMatchObject({
       code: 'EPCAP',
       message: expect.stringContaining('No such file'),

@@ -57,7 +57,10 @@ describeLive('devices in the test namespace', () => {
         .map((a) => `${a.family} ${a.addr} ${a.netmask} ${a.family === 'inet' ? (a.broadaddr ?? 'none') : ''}`)
         .sort();
       const theirs = iface.addr_info
-        .map((a) => `${a.family} ${a.local} ${prefixToMask(a.family, a.prefixlen)} ${a.family === 'inet' ? (a.broadcast ?? 'none') : ''}`)
+        .map(
+          (a) =>
+            `${a.family} ${a.local} ${prefixToMask(a.family, a.prefixlen)} ${a.family === 'inet' ? (a.broadcast ?? 'none') : ''}`,
+        )
         .sort();
       expect(ours).toEqual(theirs);
     }

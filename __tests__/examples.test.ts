@@ -52,7 +52,7 @@ function echoRequest(mac0: Buffer, mac1: Buffer, seq: number): Buffer {
 }
 
 describeLive('examples', () => {
-  test('examples/capture.ts prints the packets it captures and libpcap\'s counters', async () => {
+  test("examples/capture.ts prints the packets it captures and libpcap's counters", async () => {
     const ex = runExample(['examples/capture.ts', T.dev1, 'udp port 9', '--count', '3']);
     try {
       await ex.ready(/listening on/);
@@ -76,7 +76,12 @@ describeLive('examples', () => {
       watch.on('packet', (p: Packet) => seen.push(p));
       ex = runExample(['examples/icmp-resend.ts', T.dev1, '2']);
       await ex.ready(/resending ICMP received on/);
-      const mac = (d: string) => Buffer.from(macOf(d).split(':').map((x) => parseInt(x, 16)));
+      const mac = (d: string) =>
+        Buffer.from(
+          macOf(d)
+            .split(':')
+            .map((x) => parseInt(x, 16)),
+        );
       const frames = [echoRequest(mac(T.dev0), mac(T.dev1), 1), echoRequest(mac(T.dev0), mac(T.dev1), 2)];
       for (const f of frames) await sender.write(f);
       expect(await ex.exited).toBe(0);

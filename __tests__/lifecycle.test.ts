@@ -41,7 +41,9 @@ describeLive('lifecycle', () => {
       peak: ReturnType<typeof diagnostics>;
       after: ReturnType<typeof diagnostics>;
     };
-    process.stderr.write(`GC test: peak ${JSON.stringify(peak)}, after ${JSON.stringify(after)}, ${r.elapsed.toFixed(0)} ms\n`);
+    process.stderr.write(
+      `GC test: peak ${JSON.stringify(peak)}, after ${JSON.stringify(after)}, ${r.elapsed.toFixed(0)} ms\n`,
+    );
     expect(after.handles).toBe(0);
     expect(after.busyThreads).toBe(0);
     expect(after.idleThreads).toBe(after.threads);

@@ -31,7 +31,10 @@ function child(script: string, env: NodeJS.ProcessEnv = {}): { status: number | 
 function systemLibpcap(): string {
   const maps = execFileSync(
     process.execPath,
-    ['-e', "require('./dist').libVersion(); process.stdout.write(require('fs').readFileSync('/proc/self/maps','utf8'))"],
+    [
+      '-e',
+      "require('./dist').libVersion(); process.stdout.write(require('fs').readFileSync('/proc/self/maps','utf8'))",
+    ],
     { cwd: root, encoding: 'utf8' },
   );
   const line = maps.split('\n').find((l) => /libpcap\.so/.test(l));
@@ -77,7 +80,7 @@ describe('loader', () => {
     expect(out.message).toContain('not a usable libpcap');
   });
 
-  test("Fedora-style naming: a directory holding only libpcap.so.1 is found by name", () => {
+  test('Fedora-style naming: a directory holding only libpcap.so.1 is found by name', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-fedora-'));
     try {
       fs.symlinkSync(systemLibpcap(), path.join(dir, 'libpcap.so.1'));

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 
 const root = path.resolve(__dirname, '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const { fingerprint } = require('../scripts/fingerprint.js') as { fingerprint: (root?: string) => string };
 
 const current = fingerprint(root);
@@ -19,7 +19,10 @@ const x64Prebuild = path.join(root, 'prebuilds', 'linux-x64', 'ewpcap.glibc.node
 const isLinuxGlibcX64 =
   process.platform === 'linux' &&
   process.arch === 'x64' &&
-  Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime);
+  Boolean(
+    (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+      ?.glibcVersionRuntime,
+  );
 const onLinux = process.platform === 'linux' ? it : it.skip;
 const onLinuxX64 = isLinuxGlibcX64 ? it : it.skip;
 
@@ -43,7 +46,6 @@ describe('committed prebuilds', () => {
   });
 
   onLinuxX64('the linux-x64 prebuild was built from the current addon sources', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(x64Prebuild) as { sourceFingerprint?: string };
     if (addon.sourceFingerprint !== current) {
       throw new Error(
@@ -90,15 +92,21 @@ describe('scripts/check-binary', () => {
   });
 
   const cc = spawnSync('cc', ['--version']).status === 0;
-  const libpcap = ['/usr/lib/x86_64-linux-gnu/libpcap.so.0.8', '/usr/lib/x86_64-linux-gnu/libpcap.so.1'].find((f) => fs.existsSync(f));
+  const libpcap = ['/usr/lib/x86_64-linux-gnu/libpcap.so.0.8', '/usr/lib/x86_64-linux-gnu/libpcap.so.1'].find((f) =>
+    fs.existsSync(f),
+  );
   (isLinuxGlibcX64 && cc && libpcap ? it : it.skip)('fails on a library that links libpcap', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-check-'));
     try {
       const so = path.join(dir, 'linked.node');
-      const build = spawnSync('cc', ['-shared', '-fPIC', '-o', so, '-x', 'c', '-', '-x', 'none', '-Wl,--no-as-needed', libpcap!], {
-        input: 'int ewpcap_probe(void) { return 0; }\n',
-        encoding: 'utf8',
-      });
+      const build = spawnSync(
+        'cc',
+        ['-shared', '-fPIC', '-o', so, '-x', 'c', '-', '-x', 'none', '-Wl,--no-as-needed', libpcap!],
+        {
+          input: 'int ewpcap_probe(void) { return 0; }\n',
+          encoding: 'utf8',
+        },
+      );
       if (build.status !== 0) throw new Error(`cc failed: ${build.stderr.slice(0, 2000)}`);
       const r = check(so, '--arch', 'x64');
       expect(r.status).toBe(1);
@@ -144,7 +152,10 @@ describe('source fingerprint', () => {
 });
 
 describe('package.json scripts', () => {
-  const scripts = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
+  const scripts = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<
+    string,
+    string
+  >;
 
   it('rebuild the prebuilds on request only, never as a hook of `npm run build`', () => {
     expect(scripts.prebuild).toBeUndefined(); // npm would run it before every `npm run build`
@@ -165,7 +176,8 @@ describe('CI workflows', () => {
   };
   type Workflow = { name: string; on: Record<string, unknown>; jobs: Record<string, Job> };
 
-  const load = (name: string): Workflow => parse(fs.readFileSync(path.join(root, '.github', 'workflows', name), 'utf8')) as Workflow;
+  const load = (name: string): Workflow =>
+    parse(fs.readFileSync(path.join(root, '.github', 'workflows', name), 'utf8')) as Workflow;
   const text = (job: Job) => JSON.stringify(job);
 
   function checkShape(wf: Workflow) {
@@ -206,7 +218,9 @@ describe('CI workflows', () => {
     const wf = load('prebuild.yml');
     checkShape(wf);
     const jobs = wf.jobs;
-    const build = Object.entries(jobs).filter(([, j]) => j.steps.some((s) => s.uses?.startsWith('actions/upload-artifact')));
+    const build = Object.entries(jobs).filter(([, j]) =>
+      j.steps.some((s) => s.uses?.startsWith('actions/upload-artifact')),
+    );
     const all = build.map(([, j]) => text(j)).join('\n');
     // linux x64/arm64 on glibc and on musl (Alpine), macOS x64+arm64, win32 x64
     expect(jobs['linux-glibc'].strategy?.matrix?.arch).toEqual(['x64', 'arm64']);
@@ -217,10 +231,17 @@ describe('CI workflows', () => {
     expect(jobs.windows['runs-on']).toMatch(/^windows/);
     expect(all).toMatch(/scripts\/prebuild\.js/);
     // the gathering job waits for every build job, downloads, packs
-    const gather = Object.entries(jobs).find(([, j]) => j.steps.some((s) => s.uses?.startsWith('actions/download-artifact')));
+    const gather = Object.entries(jobs).find(([, j]) =>
+      j.steps.some((s) => s.uses?.startsWith('actions/download-artifact')),
+    );
     expect(gather).toBeDefined();
     const [gatherId, gatherJob] = gather!;
-    expect([gatherJob.needs ?? []].flat().sort()).toEqual(build.map(([id]) => id).filter((id) => id !== gatherId).sort());
+    expect([gatherJob.needs ?? []].flat().sort()).toEqual(
+      build
+        .map(([id]) => id)
+        .filter((id) => id !== gatherId)
+        .sort(),
+    );
     expect(text(gatherJob)).toMatch(/npm pack/);
     expect(text(gatherJob)).toMatch(/check-binary/);
   });

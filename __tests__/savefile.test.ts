@@ -34,10 +34,14 @@ function tcpdumpRead(f: string, precision: 'micro' | 'nano' = 'micro'): Array<{ 
 
 /** tshark's reading: "epoch caplen len" per packet. */
 function tsharkRead(f: string): string[] {
-  return execFileSync('tshark', ['-n', '-r', f, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.cap_len', '-e', 'frame.len'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
+  return execFileSync(
+    'tshark',
+    ['-n', '-r', f, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.cap_len', '-e', 'frame.len'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  )
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => l.replace(/\t/g, ' '));
@@ -169,14 +173,22 @@ describe('the savefile writer', () => {
       code: 'EPCAP',
       message: expect.stringContaining('No such file or directory'),
     });
-    await expect(createSavefile(file('x.pcap'), { linktype: 'NOT_A_LINKTYPE' })).rejects.toMatchObject({ code: 'EINVAL' });
-    await expect(createSavefile(file('x.pcap'), { precision: 'pico' as 'nano' })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(createSavefile(file('x.pcap'), { linktype: 'NOT_A_LINKTYPE' })).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
+    await expect(createSavefile(file('x.pcap'), { precision: 'pico' as 'nano' })).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
     const writer = await createSavefile(file('x.pcap'));
     expect(() => writer.write({ time: { sec: 1, usec: 2_000_000 }, data: Buffer.alloc(1) })).toThrow(
       expect.objectContaining({ code: 'EINVAL' }),
     );
-    expect(() => writer.write({ time: -5, data: Buffer.alloc(1) })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
-    expect(() => writer.write({ time: 5, data: 'abc' as unknown as Buffer })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => writer.write({ time: -5, data: Buffer.alloc(1) })).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
+    expect(() => writer.write({ time: 5, data: 'abc' as unknown as Buffer })).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }),
+    );
     await writer.close();
     expect(diagnostics().writers).toBe(0);
   });

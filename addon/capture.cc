@@ -231,8 +231,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   h->pcap = p;
   h->owner = env;
   h->snaplen = lib.pcap_snapshot(p);
-  h->precision = lib.pcap_get_tstamp_precision ? lib.pcap_get_tstamp_precision(p)
-                                               : pcapabi::TSTAMP_PRECISION_MICRO;
+  h->precision = lib.pcap_get_tstamp_precision ? lib.pcap_get_tstamp_precision(p) : pcapabi::TSTAMP_PRECISION_MICRO;
   std::string why;
 #ifdef _WIN32
   h->pcapEvent = lib.pcap_getevent(p);
@@ -323,8 +322,8 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     // by more than a few packets.
     uint32_t room = maxPackets - h->count;
     if (h->offline && room > 64) room = 64;
-    int n = lib.pcap_dispatch(h->pcap, static_cast<int>(room), collectPacket,
-                              reinterpret_cast<unsigned char*>(h.get()));
+    int n =
+        lib.pcap_dispatch(h->pcap, static_cast<int>(room), collectPacket, reinterpret_cast<unsigned char*>(h.get()));
     if (n < 0 && n != pcapabi::ERROR_BREAK) {
       std::string message = pcapError(lib, h->pcap, n);
       if (h->count > 0) {
@@ -618,8 +617,8 @@ void shutdownAllHandles() {
   for (auto& entry : registry) entry.second->wake();
 }
 
-bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize,
-                   uint32_t netmask, struct bpf_program* program, std::string* error) {
+bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize, uint32_t netmask,
+                   struct bpf_program* program, std::string* error) {
   // libpcap before 1.8 compiled through global parser state: one at a time.
   static std::mutex compileMutex;
   std::lock_guard<std::mutex> lock(compileMutex);

@@ -7,8 +7,8 @@
 #include <napi.h>
 
 #include <atomic>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,7 +66,7 @@ struct CaptureHandle {
   void* wakeEvent = nullptr;  // HANDLE, ours
 #else
   int selectableFd = -1;
-  int wakeRead = -1;   // eventfd on Linux (wakeRead == wakeWrite), pipe elsewhere
+  int wakeRead = -1;  // eventfd on Linux (wakeRead == wakeWrite), pipe elsewhere
   int wakeWrite = -1;
 #endif
 
@@ -98,7 +98,7 @@ std::string pcapError(const Libpcap& lib, pcap_t* p, int status);
 const char* datalinkName(const Libpcap& lib, int dlt);
 
 // A pcap_compile() for any handle; returns false with *error set.
-bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize,
-                   uint32_t netmask, struct bpf_program* program, std::string* error);
+bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize, uint32_t netmask,
+                   struct bpf_program* program, std::string* error);
 
 void initCapture(Napi::Env env, Napi::Object exports);

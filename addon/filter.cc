@@ -133,7 +133,8 @@ Napi::Value DatalinkNameOf(const Napi::CallbackInfo& info) {
 Napi::Value TimestampTypeValue(const Napi::CallbackInfo& info) {
   const Libpcap& lib = requireLibpcap(info.Env());
   if (!lib.pcap_tstamp_type_name_to_val) return Napi::Number::New(info.Env(), -1);
-  return Napi::Number::New(info.Env(), lib.pcap_tstamp_type_name_to_val(info[0].As<Napi::String>().Utf8Value().c_str()));
+  return Napi::Number::New(info.Env(),
+                           lib.pcap_tstamp_type_name_to_val(info[0].As<Napi::String>().Utf8Value().c_str()));
 }
 
 }  // namespace

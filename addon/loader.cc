@@ -1,4 +1,6 @@
+// clang-format off
 #include "glibc_compat.h"  // first: pins libdl symbol versions on glibc
+// clang-format on
 #include "loader.h"
 
 #include <cstdlib>
@@ -29,8 +31,8 @@ std::string narrow(const std::wstring& w) {
 std::string lastError() {
   DWORD code = GetLastError();
   wchar_t* text = nullptr;
-  FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-                 nullptr, code, 0, (LPWSTR)&text, 0, nullptr);
+  FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                 code, 0, (LPWSTR)&text, 0, nullptr);
   std::string message = text ? narrow(text) : "error " + std::to_string(code);
   if (text) LocalFree(text);
   while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
@@ -91,11 +93,10 @@ const char* kInstallHint =
 #endif
 
 bool resolve(LibraryHandle h, Libpcap* lib, std::string* missing) {
-#define EWPCAP_RESOLVE_REQUIRED(name, ret, params)                 \
+#define EWPCAP_RESOLVE_REQUIRED(name, ret, params)               \
   lib->name = reinterpret_cast<ret(*) params>(symbol(h, #name)); \
   if (!lib->name) *missing += std::string(missing->empty() ? "" : ", ") + #name;
-#define EWPCAP_RESOLVE_OPTIONAL(name, ret, params) \
-  lib->name = reinterpret_cast<ret(*) params>(symbol(h, #name));
+#define EWPCAP_RESOLVE_OPTIONAL(name, ret, params) lib->name = reinterpret_cast<ret(*) params>(symbol(h, #name));
   EWPCAP_REQUIRED_FUNCTIONS(EWPCAP_RESOLVE_REQUIRED)
   EWPCAP_PLATFORM_FUNCTIONS(EWPCAP_RESOLVE_REQUIRED)
   EWPCAP_OPTIONAL_FUNCTIONS(EWPCAP_RESOLVE_OPTIONAL)
@@ -144,8 +145,7 @@ const Libpcap* loadLibpcap(std::string* error) {
     delete lib;
     // The library stays open: unloading it could run its destructors twice
     // if another part of the process loaded the same file.
-    *error = "the library at " + path + " is not a usable libpcap (missing " + missing + ").\n" +
-             kInstallHint;
+    *error = "the library at " + path + " is not a usable libpcap (missing " + missing + ").\n" + kInstallHint;
     return nullptr;
   }
   lib->path = path;

@@ -125,8 +125,8 @@ Napi::Value DumpOpenFor(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, registerDumper(std::move(d)));
 }
 
-void writeOne(Dumper& d, uint64_t seconds, uint32_t fraction, int fractionPrecision, uint32_t caplen,
-              uint32_t length, const uint8_t* bytes) {
+void writeOne(Dumper& d, uint64_t seconds, uint32_t fraction, int fractionPrecision, uint32_t caplen, uint32_t length,
+              const uint8_t* bytes) {
   if (fractionPrecision != d.precision) {
     fraction = fractionPrecision == pcapabi::TSTAMP_PRECISION_NANO ? fraction / 1000 : fraction * 1000;
   }
@@ -186,7 +186,8 @@ Napi::Value DumpFlush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::shared_ptr<Dumper> d = requireDumper(env, info[0].As<Napi::Number>().Uint32Value());
   std::lock_guard<std::mutex> lock(d->mutex);
-  if (d->lib->pcap_dump_flush(d->dumper) != 0) throwError(env, "EPCAP", "writing the savefile failed (pcap_dump_flush)");
+  if (d->lib->pcap_dump_flush(d->dumper) != 0)
+    throwError(env, "EPCAP", "writing the savefile failed (pcap_dump_flush)");
   return env.Undefined();
 }
 

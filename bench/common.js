@@ -112,7 +112,10 @@ function runqueueWaitMs() {
   const byThread = {};
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
-      const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map((x) => Number(x) / 1e6);
+      const [run, wait] = fs
+        .readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')
+        .split(' ')
+        .map((x) => Number(x) / 1e6);
       all += wait;
       byThread[tid] = { run, wait };
       if (Number(tid) === pid) main = wait;
@@ -151,7 +154,12 @@ function sh(cmd, args, options = {}) {
 }
 
 function firstLine(text) {
-  return (text || '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return (
+    (text || '')
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -252,8 +260,16 @@ function netDelta(a, b) {
 /** A 60-byte frame like the generator's (veth0 -> veth1), with room for a seq and a timestamp. */
 function frame(seq = 0n, stamp = 0n) {
   const f = Buffer.alloc(60);
-  Buffer.from(mac(DEV1).split(':').map((h) => parseInt(h, 16))).copy(f, 0);
-  Buffer.from(mac(DEV0).split(':').map((h) => parseInt(h, 16))).copy(f, 6);
+  Buffer.from(
+    mac(DEV1)
+      .split(':')
+      .map((h) => parseInt(h, 16)),
+  ).copy(f, 0);
+  Buffer.from(
+    mac(DEV0)
+      .split(':')
+      .map((h) => parseInt(h, 16)),
+  ).copy(f, 6);
   f.writeUInt16BE(ETHERTYPE, 12);
   f.write('EWPB', 14, 'latin1');
   f.writeBigUInt64LE(BigInt(seq), 22);
@@ -330,7 +346,8 @@ function forkChild(script, args = [], { execArgv = [] } = {}) {
   });
   child.on('exit', (code, sig) => {
     exited = { code, sig };
-    for (const w of waiters.splice(0)) w.reject(new Error(`${path.basename(script)} exited (${code ?? sig}) before "${w.type}"`));
+    for (const w of waiters.splice(0))
+      w.reject(new Error(`${path.basename(script)} exited (${code ?? sig}) before "${w.type}"`));
   });
   return {
     child,
@@ -340,7 +357,10 @@ function forkChild(script, args = [], { execArgv = [] } = {}) {
       if (at >= 0) return Promise.resolve(inbox.splice(at, 1)[0]);
       if (exited) return Promise.reject(new Error(`${path.basename(script)} exited (${exited.code ?? exited.sig})`));
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${path.basename(script)}: no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${path.basename(script)}: no "${type}" within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({
           type,
           resolve: (m) => {
@@ -355,7 +375,8 @@ function forkChild(script, args = [], { execArgv = [] } = {}) {
         });
       });
     },
-    exited: () => new Promise((resolve) => (exited ? resolve(exited) : child.on('exit', (code, sig) => resolve({ code, sig })))),
+    exited: () =>
+      new Promise((resolve) => (exited ? resolve(exited) : child.on('exit', (code, sig) => resolve({ code, sig })))),
   };
 }
 
@@ -398,7 +419,13 @@ function ensureNodePcap(log = () => {}) {
   const args = ['rebuild'];
   if (fs.existsSync('/usr/include/node/node.h')) args.push('--nodedir=/usr');
   r = sh(gyp, args, { cwd: path.join(PEERS, 'node_modules', 'pcap') });
-  if (r.status !== 0) return `building node_pcap failed: ${firstLine(r.stderr.split('\n').filter((l) => /error/i.test(l)).join('\n'))}`;
+  if (r.status !== 0)
+    return `building node_pcap failed: ${firstLine(
+      r.stderr
+        .split('\n')
+        .filter((l) => /error/i.test(l))
+        .join('\n'),
+    )}`;
   return null;
 }
 

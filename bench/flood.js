@@ -145,7 +145,11 @@ async function runTcpdump(config, gen) {
     options: { args: args.join(' ') },
     captured,
     expected: g.veth1.rx_packets,
-    stats: { recv: num(/(\d+) packets? received by filter/), drop: num(/(\d+) packets? dropped by kernel/), ifdrop: NaN },
+    stats: {
+      recv: num(/(\d+) packets? received by filter/),
+      drop: num(/(\d+) packets? dropped by kernel/),
+      ifdrop: NaN,
+    },
     cpuSeconds,
     wallSeconds,
     maxRssKiB,
@@ -173,7 +177,9 @@ async function zeroDropSearch(config, { log = () => {}, top } = {}) {
     const r = await runOnce(config, { count, rate }, { idleMs: 100 });
     const ok = zeroDrop(r);
     steps.push({ rate, offered: r.gen.pps, count, captured: r.captured, drop: r.stats.drop, ok });
-    log(`  ${config.key} @ ${rate} pps (offered ${Math.round(r.gen.pps)}): captured ${r.captured}/${r.expected}, drop ${r.stats.drop} -> ${ok ? 'ok' : 'LOSS'}`);
+    log(
+      `  ${config.key} @ ${rate} pps (offered ${Math.round(r.gen.pps)}): captured ${r.captured}/${r.expected}, drop ${r.stats.drop} -> ${ok ? 'ok' : 'LOSS'}`,
+    );
     return ok;
   };
   let good = 0;
@@ -191,7 +197,9 @@ async function zeroDropSearch(config, { log = () => {}, top } = {}) {
     const r = await runOnce(config, { count: 2_000_000 }, { idleMs: 100 });
     const ok = zeroDrop(r);
     steps.push({ rate: 'top', offered: r.gen.pps, count: 2_000_000, captured: r.captured, drop: r.stats.drop, ok });
-    log(`  ${config.key} @ top speed (offered ${Math.round(r.gen.pps)}): drop ${r.stats.drop} -> ${ok ? 'ok' : 'LOSS'}`);
+    log(
+      `  ${config.key} @ top speed (offered ${Math.round(r.gen.pps)}): drop ${r.stats.drop} -> ${ok ? 'ok' : 'LOSS'}`,
+    );
     if (ok) return { maxZeroDropPps: Math.round(r.gen.pps), atTopSpeed: true, steps };
     bad = Math.round(r.gen.pps);
   }
@@ -204,7 +212,14 @@ async function zeroDropSearch(config, { log = () => {}, top } = {}) {
 }
 
 /** The configurations whose zero-drop rate is searched: ewpcap's, and node_pcap immediate for reference. */
-const ZERO_DROP_KEYS = ['ewpcap-batch', 'ewpcap-packet', 'ewpcap-batch-s2k', 'ewpcap-batch-t10', 'ewpcap-packet-t10', 'node_pcap-immediate'];
+const ZERO_DROP_KEYS = [
+  'ewpcap-batch',
+  'ewpcap-packet',
+  'ewpcap-batch-s2k',
+  'ewpcap-batch-t10',
+  'ewpcap-packet-t10',
+  'node_pcap-immediate',
+];
 
 /**
  * Zero-drop rates for `keys`, after floodAll(): a configuration that lost
@@ -219,7 +234,12 @@ async function zeroDropAll(result, { keys = ZERO_DROP_KEYS, log = () => {} } = {
     if (!config || !done) continue;
     if (done.summary.zeroDropRuns === done.summary.runs) {
       const offered = Math.min(...done.runs.map((r) => r.gen.pps));
-      out[key] = { maxZeroDropPps: Math.round(offered), atTopSpeed: true, steps: [], note: `no drops in any of the ${done.summary.runs} full-rate runs` };
+      out[key] = {
+        maxZeroDropPps: Math.round(offered),
+        atTopSpeed: true,
+        steps: [],
+        note: `no drops in any of the ${done.summary.runs} full-rate runs`,
+      };
       log(`  ${key}: zero drops at full rate in every run (>= ${Math.round(offered)} pps)`);
       continue;
     }
@@ -238,7 +258,9 @@ function summarize(runs) {
     captured: m((r) => r.captured),
     drop: m((r) => r.stats.drop),
     cpuPerMillion: m(perMillion),
-    mainThreadCpuPerMillion: m((r) => (r.mainThreadCpu !== undefined && r.captured > 0 ? r.mainThreadCpu / (r.captured / 1e6) : NaN)),
+    mainThreadCpuPerMillion: m((r) =>
+      r.mainThreadCpu !== undefined && r.captured > 0 ? r.mainThreadCpu / (r.captured / 1e6) : NaN,
+    ),
     eldP50: m((r) => r.eld?.p50),
     eldP99: m((r) => r.eld?.p99),
     eldMax: m((r) => r.eld?.max),
@@ -247,7 +269,9 @@ function summarize(runs) {
     idleEldMax: m((r) => r.idleEld?.max),
     maxRssMiB: m((r) => r.maxRssKiB / 1024),
     mainRunqueueWaitMs: m((r) => r.mainRunqueueWaitMs),
-    mainRunqueueWaitPct: m((r) => (r.mainRunqueueWaitMs !== undefined ? r.mainRunqueueWaitMs / 10 / r.wallSeconds : NaN)),
+    mainRunqueueWaitPct: m((r) =>
+      r.mainRunqueueWaitMs !== undefined ? r.mainRunqueueWaitMs / 10 / r.wallSeconds : NaN,
+    ),
     captureThreadBusyPct: m((r) => (r.captureThread ? r.captureThread.runMs / 10 / r.wallSeconds : NaN)),
     captureThreadRunqueueWaitPct: m((r) => (r.captureThread ? r.captureThread.waitMs / 10 / r.wallSeconds : NaN)),
     longestRunPackets: Math.max(...runs.map((r) => r.longestRun?.packets ?? NaN)),
@@ -314,7 +338,8 @@ if (require.main === module) {
     });
     if (argv.includes('--zero-drop')) {
       result.zeroDrop = await zeroDropAll(result, { log: (s) => console.error(s) });
-      for (const [k, v] of Object.entries(result.zeroDrop)) console.log(k, 'max zero-drop pps', v.maxZeroDropPps, v.atTopSpeed ? '(full rate)' : '');
+      for (const [k, v] of Object.entries(result.zeroDrop))
+        console.log(k, 'max zero-drop pps', v.maxZeroDropPps, v.atTopSpeed ? '(full rate)' : '');
     }
     for (const [k, v] of Object.entries(result.configs)) console.log(k, JSON.stringify(v.summary));
     if (arg('--json')) fs.writeFileSync(arg('--json'), JSON.stringify(result, null, 2));

@@ -38,7 +38,10 @@ async function childEwpcap(count, window) {
   // Should the loop ever run dry with writes outstanding, say so (the parent
   // then reports that the child exited before its result).
   process.on('exit', () => {
-    if (done < count) console.error(`inject child: exited with ${sent - done} writes outstanding (${done}/${count} done, ${failed} failed, socket open: ${tx.isOpen})`);
+    if (done < count)
+      console.error(
+        `inject child: exited with ${sent - done} writes outstanding (${done}/${count} done, ${failed} failed, socket open: ${tx.isOpen})`,
+      );
   });
   await new Promise((resolve) => {
     const pump = () => {
@@ -200,7 +203,8 @@ async function injectAll({ runs = 3, count = 200_000, log = () => {} } = {}) {
     for (let i = 0; i < runs; i++) rs.push(await inChild(['node_pcap', count]));
     add('node_pcap', 'node_pcap session.inject() (synchronous, main thread)', rs);
   }
-  if (C.tool('tcpreplay', ['-V']) === null) out.skipped.tcpreplay = 'tcpreplay is not installed (apt-get install tcpreplay)';
+  if (C.tool('tcpreplay', ['-V']) === null)
+    out.skipped.tcpreplay = 'tcpreplay is not installed (apt-get install tcpreplay)';
   else {
     const rs = [];
     for (let i = 0; i < runs; i++) {

@@ -19,7 +19,6 @@
  *                   (libpcap's TPACKET_V3 block mode), for comparison.
  *   gen->node_pcap  node_pcap in immediate mode (buffer_timeout: 0).
  */
-const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const C = require('./common');
 
@@ -28,7 +27,12 @@ const FILTER = `ether proto 0x${C.ETHERTYPE.toString(16)}`;
 const NOTHING = 'ether proto 0x0101'; // matches nothing we send
 
 const VARIANTS = {
-  'write->packet': { label: "ewpcap write() on veth0 -> 'packet' on veth1 (immediate)", source: 'write', capture: 'ewpcap', open: {} },
+  'write->packet': {
+    label: "ewpcap write() on veth0 -> 'packet' on veth1 (immediate)",
+    source: 'write',
+    capture: 'ewpcap',
+    open: {},
+  },
   'gen->packet': { label: "C sender -> ewpcap 'packet' (immediate)", source: 'gen', capture: 'ewpcap', open: {} },
   'gen->packet-mbif1': {
     label: "C sender -> ewpcap 'packet' (immediate), maxBatchesInFlight: 1",
@@ -36,7 +40,12 @@ const VARIANTS = {
     capture: 'ewpcap',
     open: { maxBatchesInFlight: 1 },
   },
-  'gen->packet-t1': { label: "C sender -> ewpcap 'packet', timeout: 1 ms", source: 'gen', capture: 'ewpcap', open: { timeout: 1 } },
+  'gen->packet-t1': {
+    label: "C sender -> ewpcap 'packet', timeout: 1 ms",
+    source: 'gen',
+    capture: 'ewpcap',
+    open: { timeout: 1 },
+  },
   'gen->node_pcap': { label: 'C sender -> node_pcap (immediate)', source: 'gen', capture: 'node_pcap' },
 };
 
@@ -158,7 +167,9 @@ async function latencyAll({ runs = 3, seconds = 3, names = Object.keys(VARIANTS)
       const r = await c.wait('result', 60_000 + seconds * 2000);
       await c.exited();
       results.push(r);
-      log(`  ${name} run ${i + 1}: ${r.received}/${r.sent} received, p50 ${r.latencyUs.p50.toFixed(0)} us, p99 ${r.latencyUs.p99.toFixed(0)} us, max ${r.latencyUs.max.toFixed(0)} us`);
+      log(
+        `  ${name} run ${i + 1}: ${r.received}/${r.sent} received, p50 ${r.latencyUs.p50.toFixed(0)} us, p99 ${r.latencyUs.p99.toFixed(0)} us, max ${r.latencyUs.max.toFixed(0)} us`,
+      );
     }
     const m = (f) => C.median(results.map(f));
     out.variants[name] = {

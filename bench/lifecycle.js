@@ -85,7 +85,15 @@ async function childChurn(cycles) {
   h.disable();
   const worstProbe = probe.stop();
   await C.sleep(50);
-  process.send({ type: 'result', cycles, totalMs: total, cycle: summary(per), eld: C.eld(h), worstProbeStallMs: worstProbe, diagnostics: diagnostics() });
+  process.send({
+    type: 'result',
+    cycles,
+    totalMs: total,
+    cycle: summary(per),
+    eld: C.eld(h),
+    worstProbeStallMs: worstProbe,
+    diagnostics: diagnostics(),
+  });
 }
 
 async function childClose(samples) {
@@ -105,7 +113,13 @@ async function childClose(samples) {
   }
   h.disable();
   const worstProbe = probe.stop();
-  process.send({ type: 'result', close: summary(closes), eld: C.eld(h), worstProbeStallMs: worstProbe, diagnostics: diagnostics() });
+  process.send({
+    type: 'result',
+    close: summary(closes),
+    eld: C.eld(h),
+    worstProbeStallMs: worstProbe,
+    diagnostics: diagnostics(),
+  });
 }
 
 // ---- parent ------------------------------------------------------------------
@@ -126,7 +140,9 @@ async function lifecycleAll({ cold = 5, warm = 20, cycles = 100, closes = 120, l
     for (let i = 0; i < cold; i++) {
       const r = await inChild(['first', i === 0 ? warm : 0]);
       firsts.push(r);
-      log(`  first packet, fresh process ${i + 1}: open ${r.cold.opened.toFixed(2)} ms, first packet ${r.cold.first.toFixed(2)} ms`);
+      log(
+        `  first packet, fresh process ${i + 1}: open ${r.cold.opened.toFixed(2)} ms, first packet ${r.cold.first.toFixed(2)} ms`,
+      );
     }
     const warmRuns = firsts[0].warm;
     out.firstPacket = {
@@ -135,16 +151,22 @@ async function lifecycleAll({ cold = 5, warm = 20, cycles = 100, closes = 120, l
     };
     out.churnTraffic = [];
     for (let i = 0; i < 3; i++) out.churnTraffic.push(await inChild(['churn', cycles]));
-    log(`  churn with 10k pps: ${out.churnTraffic.map((r) => `${r.totalMs.toFixed(0)} ms, eld max ${r.eld.max.toFixed(2)} ms`).join('; ')}`);
+    log(
+      `  churn with 10k pps: ${out.churnTraffic.map((r) => `${r.totalMs.toFixed(0)} ms, eld max ${r.eld.max.toFixed(2)} ms`).join('; ')}`,
+    );
   } finally {
     traffic.stop();
     await traffic.done.catch(() => {});
   }
   out.churnIdle = [];
   for (let i = 0; i < 3; i++) out.churnIdle.push(await inChild(['churn', cycles]));
-  log(`  churn idle: ${out.churnIdle.map((r) => `${r.totalMs.toFixed(0)} ms, eld max ${r.eld.max.toFixed(2)} ms`).join('; ')}`);
+  log(
+    `  churn idle: ${out.churnIdle.map((r) => `${r.totalMs.toFixed(0)} ms, eld max ${r.eld.max.toFixed(2)} ms`).join('; ')}`,
+  );
   out.close = await inChild(['close', closes], 60_000 + closes * 200);
-  log(`  close: p50 ${out.close.close.p50.toFixed(2)} p99 ${out.close.close.p99.toFixed(2)} max ${out.close.close.max.toFixed(2)} ms`);
+  log(
+    `  close: p50 ${out.close.close.p50.toFixed(2)} p99 ${out.close.close.p99.toFixed(2)} max ${out.close.close.max.toFixed(2)} ms`,
+  );
   // Baseline: the same histogram in a process with nothing to do.
   out.idleBaseline = await inChild(['idle', 2000]);
   return out;
@@ -172,7 +194,12 @@ if (require.main === module) {
     run(n);
   } else {
     const arg = (n, d) => (argv.includes(n) ? Number(argv[argv.indexOf(n) + 1]) : d);
-    lifecycleAll({ cold: arg('--cold', 5), cycles: arg('--cycles', 100), closes: arg('--closes', 120), log: (s) => console.error(s) })
+    lifecycleAll({
+      cold: arg('--cold', 5),
+      cycles: arg('--cycles', 100),
+      closes: arg('--closes', 120),
+      log: (s) => console.error(s),
+    })
       .then((o) => console.log(JSON.stringify(o, null, 2)))
       .catch((e) => {
         console.error(e);

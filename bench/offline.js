@@ -170,7 +170,10 @@ async function main() {
     const samples = [];
     for (let r = 0; r < runs; r++) {
       const t0 = process.hrtime.bigint();
-      const res = spawnSync(process.execPath, [__filename, '--reader', name, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const res = spawnSync(process.execPath, [__filename, '--reader', name, file], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
       const total = Number(process.hrtime.bigint() - t0) / 1e6;
       if (res.status !== 0) throw new Error(`${name}: ${res.stderr}`);
       const s = JSON.parse(res.stdout);
@@ -178,7 +181,16 @@ async function main() {
       samples.push({ ...s, total });
     }
     const pick = (k) => median(samples.map((s) => s[k]));
-    rows.push({ name, readMs: pick('ms'), totalMs: pick('total'), cpuMs: pick('cpuMs'), p50: pick('p50'), p99: pick('p99'), max: Math.max(...samples.map((s) => s.max)), rss: pick('rss') });
+    rows.push({
+      name,
+      readMs: pick('ms'),
+      totalMs: pick('total'),
+      cpuMs: pick('cpuMs'),
+      p50: pick('p50'),
+      p99: pick('p99'),
+      max: Math.max(...samples.map((s) => s.max)),
+      rss: pick('rss'),
+    });
     process.stderr.write(`${name}: ${JSON.stringify(rows[rows.length - 1])}\n`);
   }
   const td = [];

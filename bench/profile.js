@@ -27,7 +27,8 @@ function topSelf(profile, n = 12) {
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i]);
     const f = node.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url ? path.basename(f.url) + ':' + (f.lineNumber + 1) : ''}`.trim();
+    const key =
+      `${f.functionName || '(anonymous)'} ${f.url ? path.basename(f.url) + ':' + (f.lineNumber + 1) : ''}`.trim();
     const us = dt[i] ?? 0;
     self.set(key, (self.get(key) ?? 0) + us);
     total += us;
@@ -92,11 +93,14 @@ function aggregatePerfScript(text) {
     let where;
     if (sys) where = `syscall ${sys[1]}`;
     else if (kernel.length && !user.length) where = 'kernel (irq/softirq)';
-    else if (kernel.length) where = `kernel: ${kernel.find((f) => !/irq_enable|pvm_/.test(f.sym))?.sym ?? kernel[0].sym}`;
+    else if (kernel.length)
+      where = `kernel: ${kernel.find((f) => !/irq_enable|pvm_/.test(f.sym))?.sym ?? kernel[0].sym}`;
     else where = `user: ${user[0]?.sym ?? '?'} [${user[0]?.dso ?? '?'}]`;
     const ours =
       user.find((f) => f.dso === 'ewpcap.node' || /libpcap/.test(f.dso)) ??
-      user.find((f) => /MessagePort|PostMessage|Heap::|Scavenge|MarkCompact|ArrayBuffer|uv__io_poll|uv_run/.test(f.sym));
+      user.find((f) =>
+        /MessagePort|PostMessage|Heap::|Scavenge|MarkCompact|ArrayBuffer|uv__io_poll|uv_run/.test(f.sym),
+      );
     const via = ours ? `${ours.sym.replace(/\(.*$/, '').slice(0, 70)} [${ours.dso}]` : '-';
     const name = `${head[1]} (${head[2]})`;
     const t = threads.get(name) ?? { thread: name, samples: 0, by: new Map() };
@@ -142,7 +146,8 @@ async function profile(key = 'ewpcap-batch', { count = 2_000_000, log = () => {}
     out.perfRun = await floodWith(config, {
       count,
       execArgv: ['--perf-basic-prof-only-functions'],
-      attach: (pid) => spawn('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(pid), '-o', perfData], { stdio: 'ignore' }),
+      attach: (pid) =>
+        spawn('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(pid), '-o', perfData], { stdio: 'ignore' }),
     });
     const script = C.sh('perf', ['script', '-i', perfData], { maxBuffer: 1 << 30 });
     out.perf = aggregatePerfScript(script.stdout);
@@ -167,7 +172,11 @@ async function profile(key = 'ewpcap-batch', { count = 2_000_000, log = () => {}
     const summary = topSelf(prof);
     // Thread ids in the file name: <pid>.0 is the main thread.
     const isMain = /\.\d+\.0\.\d+\.cpuprofile$/.test(f);
-    out.v8.push({ file: path.relative(C.ROOT, path.join(v8dir, f)), thread: isMain ? 'main thread' : 'worker thread', ...summary });
+    out.v8.push({
+      file: path.relative(C.ROOT, path.join(v8dir, f)),
+      thread: isMain ? 'main thread' : 'worker thread',
+      ...summary,
+    });
   }
   out.v8 = out.v8.filter((p) => p.rows.some((r) => r.fn !== '(idle)' && r.ms > 20));
   log(`  profile ${key}: cpu-prof run ${JSON.stringify(out.v8Run)}`);
@@ -188,7 +197,9 @@ async function profileInject({ count = 200_000, window = 1024, log = () => {} } 
     execArgv: ['--perf-basic-prof-only-functions'],
   });
   await C.sleep(300);
-  const perf = spawn('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(c.child.pid), '-o', perfData], { stdio: 'ignore' });
+  const perf = spawn('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(c.child.pid), '-o', perfData], {
+    stdio: 'ignore',
+  });
   const r = await c.wait('result', 180_000);
   perf.kill('SIGINT');
   await new Promise((res) => perf.on('close', res));

@@ -57,9 +57,13 @@ function outside() {
   if (stale.length) {
     log(`dist/ is older than lib/ (${stale.join(', ')}): npx tsc -p .`);
     const r = spawnSync('npx', ['tsc', '-p', '.'], { cwd: C.ROOT, stdio: 'inherit' });
-    prep.tsc = r.status === 0 ? 'rebuilt dist/ with tsc' : `tsc failed (exit ${r.status}); the benchmarks use dist/ as it was`;
+    prep.tsc =
+      r.status === 0 ? 'rebuilt dist/ with tsc' : `tsc failed (exit ${r.status}); the benchmarks use dist/ as it was`;
   }
-  if (!fs.existsSync(path.join(C.ROOT, 'build', 'Release', 'ewpcap.node')) && !fs.existsSync(path.join(C.ROOT, 'prebuilds'))) {
+  if (
+    !fs.existsSync(path.join(C.ROOT, 'build', 'Release', 'ewpcap.node')) &&
+    !fs.existsSync(path.join(C.ROOT, 'prebuilds'))
+  ) {
     log('ewpcap has no built addon (build/Release or prebuilds/): run npm run build first');
     process.exit(1);
   }
@@ -68,10 +72,14 @@ function outside() {
   if (np) prep.nodePcap = np;
   fs.mkdirSync(C.BUILD, { recursive: true });
   fs.writeFileSync(path.join(C.BUILD, 'prep.json'), JSON.stringify(prep));
-  const r = spawnSync(process.execPath, [path.join(C.ROOT, 'scripts', 'netns.js'), process.execPath, __filename, '--inside', ...argv], {
-    stdio: 'inherit',
-    cwd: C.ROOT,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(C.ROOT, 'scripts', 'netns.js'), process.execPath, __filename, '--inside', ...argv],
+    {
+      stdio: 'inherit',
+      cwd: C.ROOT,
+    },
+  );
   process.exit(r.status ?? 1);
 }
 
@@ -79,17 +87,19 @@ function outside() {
 
 function machine() {
   const first = (cmd, args) => C.tool(cmd, args) ?? 'not installed';
-  const osRelease = fs.existsSync('/etc/os-release') ? /PRETTY_NAME="?([^"\n]+)/.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] : '';
+  const osRelease = fs.existsSync('/etc/os-release')
+    ? /PRETTY_NAME="?([^"\n]+)/.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1]
+    : '';
   let nodePcap = 'not available';
   const np = C.nodePcap();
   if (!np.error) {
-    const version = JSON.parse(fs.readFileSync(path.join(C.BENCH, 'peers', 'node_modules', 'pcap', 'package.json'), 'utf8')).version;
+    const version = JSON.parse(
+      fs.readFileSync(path.join(C.BENCH, 'peers', 'node_modules', 'pcap', 'package.json'), 'utf8'),
+    ).version;
     nodePcap = `pcap ${version} (${np.pcap.lib_version})`;
   }
   const git = (args) => C.sh('git', args, { cwd: C.ROOT }).stdout.trim();
-  const dirty = git(['status', '--porcelain', '--', '.', ':(exclude)bench'])
-    .split('\n')
-    .filter(Boolean).length;
+  const dirty = git(['status', '--porcelain', '--', '.', ':(exclude)bench']).split('\n').filter(Boolean).length;
   return {
     date: new Date().toISOString(),
     nproc: os.cpus().length,
@@ -131,7 +141,9 @@ async function phase(results, name, fn) {
   }
   const load = monitor();
   results.load[name] = { seconds: (Date.now() - t0) / 1000, ...load };
-  log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s, other processes used ${load.foreignPct.toFixed(1)}% of the machine)`);
+  log(
+    `  (${((Date.now() - t0) / 1000).toFixed(0)} s, other processes used ${load.foreignPct.toFixed(1)}% of the machine)`,
+  );
 }
 
 async function inside() {
@@ -163,15 +175,23 @@ async function inside() {
   const inject = require('./inject');
   const profile = require('./profile');
 
-  if (want('flood')) await phase(results, 'flood', () => flood.floodAll({ runs: RUNS, count: QUICK ? 500_000 : 2_000_000, log }));
-  if (want('zeroDrop') && !QUICK && !results.flood.error) await phase(results, 'zeroDrop', () => flood.zeroDropAll(results.flood, { log }));
-  if (want('latency')) await phase(results, 'latency', () => latency.latencyAll({ runs: RUNS, seconds: QUICK ? 1 : 3, log }));
+  if (want('flood'))
+    await phase(results, 'flood', () => flood.floodAll({ runs: RUNS, count: QUICK ? 500_000 : 2_000_000, log }));
+  if (want('zeroDrop') && !QUICK && !results.flood.error)
+    await phase(results, 'zeroDrop', () => flood.zeroDropAll(results.flood, { log }));
+  if (want('latency'))
+    await phase(results, 'latency', () => latency.latencyAll({ runs: RUNS, seconds: QUICK ? 1 : 3, log }));
   if (want('lifecycle')) {
     await phase(results, 'lifecycle', () =>
-      lifecycle.lifecycleAll(QUICK ? { cold: 2, warm: 5, cycles: 20, closes: 100, log } : { cold: 5, warm: 20, cycles: 100, closes: 120, log }),
+      lifecycle.lifecycleAll(
+        QUICK
+          ? { cold: 2, warm: 5, cycles: 20, closes: 100, log }
+          : { cold: 5, warm: 20, cycles: 100, closes: 120, log },
+      ),
     );
   }
-  if (want('inject')) await phase(results, 'inject', () => inject.injectAll({ runs: RUNS, count: QUICK ? 50_000 : 200_000, log }));
+  if (want('inject'))
+    await phase(results, 'inject', () => inject.injectAll({ runs: RUNS, count: QUICK ? 50_000 : 200_000, log }));
   if (want('profile') && !QUICK && !has('--no-profile')) {
     await phase(results, 'profile', async () => ({
       capture: await profile.profile('ewpcap-batch', { log }),
@@ -182,7 +202,9 @@ async function inside() {
   else results.seconds = (Date.now() - started) / 1000;
   fs.writeFileSync(RESULTS_JSON, JSON.stringify(results, null, 2));
   fs.writeFileSync(RESULTS_MD, render(results));
-  log(`wrote ${path.relative(C.ROOT, RESULTS_MD)} and ${path.relative(C.ROOT, RESULTS_JSON)} in ${results.seconds.toFixed(0)} s`);
+  log(
+    `wrote ${path.relative(C.ROOT, RESULTS_MD)} and ${path.relative(C.ROOT, RESULTS_JSON)} in ${results.seconds.toFixed(0)} s`,
+  );
 }
 
 // ---- rendering ---------------------------------------------------------------------------
@@ -195,7 +217,11 @@ const num = (x) => typeof x === 'number' && Number.isFinite(x);
 const verdict = (ok) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**missed**');
 
 function table(head, rows) {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function targets(R) {
@@ -206,14 +232,24 @@ function targets(R) {
     const all = ew.every((k) => F[k].summary.zeroDropRuns === F[k].summary.runs);
     rows.push([
       'zero kernel drops at the generator’s full rate (ewpcap defaults)',
-      ew.map((k) => `${k}: ${int(F[k].summary.drop)} dropped of ${int(F[k].summary.received)} (median), ${F[k].summary.zeroDropRuns}/${F[k].summary.runs} runs loss-free`).join('; '),
+      ew
+        .map(
+          (k) =>
+            `${k}: ${int(F[k].summary.drop)} dropped of ${int(F[k].summary.received)} (median), ${F[k].summary.zeroDropRuns}/${F[k].summary.runs} runs loss-free`,
+        )
+        .join('; '),
       verdict(all),
     ]);
     const p99 = ew.every((k) => F[k].summary.eldP99 <= 0.5);
     const max = ew.every((k) => F[k].summary.eldMaxWorst <= 2);
     rows.push([
       'event-loop delay p99 ≤ 0.5 ms and max ≤ 2 ms during the flood',
-      ew.map((k) => `${k}: p99 ${n(F[k].summary.eldP99)} ms, max ${n(F[k].summary.eldMax)} ms median / ${n(F[k].summary.eldMaxWorst)} ms worst`).join('; '),
+      ew
+        .map(
+          (k) =>
+            `${k}: p99 ${n(F[k].summary.eldP99)} ms, max ${n(F[k].summary.eldMax)} ms median / ${n(F[k].summary.eldMaxWorst)} ms worst`,
+        )
+        .join('; '),
       `p99 ${verdict(p99)}, max ${verdict(max)}`,
     ]);
   }
@@ -234,10 +270,18 @@ function targets(R) {
   }
   const L = R.lifecycle;
   if (L && !L.error) {
-    rows.push(['close p99 ≤ 5 ms (timeout infinity, no traffic)', `p50 ${n(L.close.close.p50)}, p99 ${n(L.close.close.p99)}, max ${n(L.close.close.max)} ms (${L.close.close.n} closes)`, verdict(L.close.close.p99 <= 5)]);
+    rows.push([
+      'close p99 ≤ 5 ms (timeout infinity, no traffic)',
+      `p50 ${n(L.close.close.p50)}, p99 ${n(L.close.close.p99)}, max ${n(L.close.close.max)} ms (${L.close.close.n} closes)`,
+      verdict(L.close.close.p99 <= 5),
+    ]);
     const churn = [...L.churnIdle, ...L.churnTraffic];
     const worst = Math.max(...churn.map((r) => Math.max(r.eld.max, r.worstProbeStallMs)));
-    rows.push(['open/close churn never stalls the event loop > 5 ms', `worst stall ${n(worst)} ms over ${churn.length} × ${churn[0]?.cycles} cycles`, verdict(worst <= 5)]);
+    rows.push([
+      'open/close churn never stalls the event loop > 5 ms',
+      `worst stall ${n(worst)} ms over ${churn.length} × ${churn[0]?.cycles} cycles`,
+      verdict(worst <= 5),
+    ]);
   }
   return table(['target', 'measured', 'verdict'], rows);
 }
@@ -255,9 +299,11 @@ function floodSection(R) {
   out.push('Command: `node scripts/netns.js node bench/flood.js --runs 3 --zero-drop`');
   out.push('');
   const rows = [];
-  for (const [key, c] of Object.entries(F.configs)) {
+  for (const c of Object.values(F.configs)) {
     const s = c.summary;
-    const eld = !num(s.eldP50) ? 'n/a (no event loop)' : `${n(s.eldP50)} / ${n(s.eldP99)} / ${n(s.eldMax)} (worst ${n(s.eldMaxWorst)})`;
+    const eld = !num(s.eldP50)
+      ? 'n/a (no event loop)'
+      : `${n(s.eldP50)} / ${n(s.eldP99)} / ${n(s.eldMax)} (worst ${n(s.eldMaxWorst)})`;
     const idle = !num(s.idleEldP99) ? '' : `${n(s.idleEldP99)} / ${n(s.idleEldMax)}`;
     rows.push([
       c.label,
@@ -315,7 +361,11 @@ function floodSection(R) {
       F.configs[k]?.label ?? k,
       z.atTopSpeed ? `≥ ${int(z.maxZeroDropPps)} (full rate)` : int(z.maxZeroDropPps),
       z.firstLossPps ? int(z.firstLossPps) : '–',
-      z.steps.map((s) => `${kpps(s.rate === 'top' ? s.offered : s.rate)}${s.ok ? '✓' : `✗(${int(s.drop)})`}`).join(' ') || z.note || '',
+      z.steps
+        .map((s) => `${kpps(s.rate === 'top' ? s.offered : s.rate)}${s.ok ? '✓' : `✗(${int(s.drop)})`}`)
+        .join(' ') ||
+        z.note ||
+        '',
     ]);
     out.push(table(['capturer', 'max zero-drop pps', 'first loss at pps', 'steps (✓ no loss, ✗ drops)'], zrows));
   }
@@ -351,7 +401,22 @@ function latencySection(R) {
       !num(s.fromKernelP50) ? '' : `${int(s.fromKernelP50)} / ${int(s.fromKernelP99)}`,
     ];
   });
-  out.push(table(['path', 'received / sent', 'p50 µs', 'p90 µs', 'p99 µs', 'max µs', '≥ 1 ms', 'send → kernel p50 / p99 µs', 'kernel → handler p50 / p99 µs'], rows));
+  out.push(
+    table(
+      [
+        'path',
+        'received / sent',
+        'p50 µs',
+        'p90 µs',
+        'p99 µs',
+        'max µs',
+        '≥ 1 ms',
+        'send → kernel p50 / p99 µs',
+        'kernel → handler p50 / p99 µs',
+      ],
+      rows,
+    ),
+  );
   for (const [k, v] of Object.entries(L.skipped ?? {})) out.push(`\n- ${k}: not measured — ${v}`);
   return out.join('\n');
 }
@@ -365,10 +430,25 @@ function lifecycleSection(R) {
   const f = L.firstPacket;
   out.push(
     table(
-      ['open() → first packet (generator at 10,000 frames/s)', 'open() resolved p50 / max ms', 'first packet p50 / max ms', 'samples'],
       [
-        ['cold: first socket of a fresh process (thread spawned, addon and libpcap loaded)', `${n(f.cold.opened.p50)} / ${n(f.cold.opened.max)}`, `${n(f.cold.first.p50)} / ${n(f.cold.first.max)}`, f.cold.first.n],
-        ['warm: later sockets of the same process (open, first packet, close, again)', `${n(f.warm.opened.p50)} / ${n(f.warm.opened.max)}`, `${n(f.warm.first.p50)} / ${n(f.warm.first.max)}`, f.warm.first.n],
+        'open() → first packet (generator at 10,000 frames/s)',
+        'open() resolved p50 / max ms',
+        'first packet p50 / max ms',
+        'samples',
+      ],
+      [
+        [
+          'cold: first socket of a fresh process (thread spawned, addon and libpcap loaded)',
+          `${n(f.cold.opened.p50)} / ${n(f.cold.opened.max)}`,
+          `${n(f.cold.first.p50)} / ${n(f.cold.first.max)}`,
+          f.cold.first.n,
+        ],
+        [
+          'warm: later sockets of the same process (open, first packet, close, again)',
+          `${n(f.warm.opened.p50)} / ${n(f.warm.opened.max)}`,
+          `${n(f.warm.first.p50)} / ${n(f.warm.first.max)}`,
+          f.warm.first.n,
+        ],
       ],
     ),
   );
@@ -383,16 +463,44 @@ function lifecycleSection(R) {
   ];
   out.push(
     table(
-      [`${L.churnIdle[0]?.cycles} × (open, 'packet' listener, close), sequential`, 'total ms', 'per cycle p50 / p99 / max ms', 'event-loop delay p99 / max ms', 'worst 1 ms-interval gap − 1 ms', 'afterwards'],
-      [...L.churnIdle.map((r, i) => churnRow(`no traffic, run ${i + 1}`, r)), ...L.churnTraffic.map((r, i) => churnRow(`10,000 frames/s, run ${i + 1}`, r))],
+      [
+        `${L.churnIdle[0]?.cycles} × (open, 'packet' listener, close), sequential`,
+        'total ms',
+        'per cycle p50 / p99 / max ms',
+        'event-loop delay p99 / max ms',
+        'worst 1 ms-interval gap − 1 ms',
+        'afterwards',
+      ],
+      [
+        ...L.churnIdle.map((r, i) => churnRow(`no traffic, run ${i + 1}`, r)),
+        ...L.churnTraffic.map((r, i) => churnRow(`10,000 frames/s, run ${i + 1}`, r)),
+      ],
     ),
   );
   out.push('');
   const c = L.close;
   out.push(
     table(
-      ["close() with timeout 'infinity', no traffic (thread asleep in poll 20 ms)", 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'samples', 'event-loop delay p99 / max ms meanwhile'],
-      [['close() → promise resolved', n(c.close.p50), n(c.close.p99), n(c.close.max), n(c.close.mean), c.close.n, `${n(c.eld.p99)} / ${n(c.eld.max)}`]],
+      [
+        "close() with timeout 'infinity', no traffic (thread asleep in poll 20 ms)",
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'mean ms',
+        'samples',
+        'event-loop delay p99 / max ms meanwhile',
+      ],
+      [
+        [
+          'close() → promise resolved',
+          n(c.close.p50),
+          n(c.close.p99),
+          n(c.close.max),
+          n(c.close.mean),
+          c.close.n,
+          `${n(c.eld.p99)} / ${n(c.eld.max)}`,
+        ],
+      ],
     ),
   );
   out.push('');
@@ -408,11 +516,20 @@ function injectSection(R) {
   const I = R.inject;
   if (!I || I.error) return `Not measured: ${I?.error ?? 'skipped'}`;
   const out = [];
-  out.push(`Frames of 60 bytes on veth0, counted arriving on veth1; medians of ${R.runs} run(s), each Node run in a fresh process.`);
+  out.push(
+    `Frames of 60 bytes on veth0, counted arriving on veth1; medians of ${R.runs} run(s), each Node run in a fresh process.`,
+  );
   out.push('');
   out.push('Command: `node scripts/netns.js node bench/inject.js --runs 3`');
   out.push('');
-  const rows = Object.values(I.variants).map((v) => [v.label, int(v.summary.count), int(v.summary.pps), int(v.summary.arrived), int(v.summary.failed), n(v.summary.cpuPerMillion)]);
+  const rows = Object.values(I.variants).map((v) => [
+    v.label,
+    int(v.summary.count),
+    int(v.summary.pps),
+    int(v.summary.arrived),
+    int(v.summary.failed),
+    n(v.summary.cpuPerMillion),
+  ]);
   out.push(table(['sender', 'frames', 'frames/s', 'arrived on veth1', 'failed', 'CPU s per M frames'], rows));
   for (const [k, v] of Object.entries(I.skipped ?? {})) out.push(`\n- ${k}: not measured — ${v}`);
   return out.join('\n');
@@ -423,7 +540,12 @@ function perfTable(threads) {
   for (const t of threads ?? []) {
     out.push(`*${t.thread}* — ${n(t.pctOfProcess, 0)}% of the process’s samples`);
     out.push('');
-    out.push(table(['% of thread', 'where (syscall or leaf)  <-  nearest frame of interest'], t.top.map((x) => [n(x.pctOfThread, 1), `\`${x.where}\``])));
+    out.push(
+      table(
+        ['% of thread', 'where (syscall or leaf)  <-  nearest frame of interest'],
+        t.top.map((x) => [n(x.pctOfThread, 1), `\`${x.where}\``]),
+      ),
+    );
     out.push('');
   }
   return out.join('\n');
@@ -435,7 +557,7 @@ function profileSection(R) {
   if (P.error) return `Failed: ${P.error}`;
   const out = [];
   const cap = P.capture;
-  out.push("Command: `node scripts/netns.js node bench/profile.js ewpcap-batch` (raw profiles in bench/.build/prof/)");
+  out.push('Command: `node scripts/netns.js node bench/profile.js ewpcap-batch` (raw profiles in bench/.build/prof/)');
   out.push('');
   const runs = [
     ['plain', cap.plain],
@@ -445,13 +567,29 @@ function profileSection(R) {
   ].filter(([, r]) => r);
   out.push(
     table(
-      ["ewpcap 'batch', defaults, full-rate flood", 'offered pps', 'captured / received', 'drops', 'CPU s/M (main, other threads)', 'packets per batch'],
-      runs.map(([l, r]) => [l, int(r.offeredPps), `${int(r.captured)} / ${int(r.expected)}`, int(r.drop), `${n(r.cpuPerMillion)} (${n(r.mainThreadCpuPerMillion)}, ${n(r.otherThreadsCpuPerMillion)})`, n(r.packetsPerBatch, 0)]),
+      [
+        "ewpcap 'batch', defaults, full-rate flood",
+        'offered pps',
+        'captured / received',
+        'drops',
+        'CPU s/M (main, other threads)',
+        'packets per batch',
+      ],
+      runs.map(([l, r]) => [
+        l,
+        int(r.offeredPps),
+        `${int(r.captured)} / ${int(r.expected)}`,
+        int(r.drop),
+        `${n(r.cpuPerMillion)} (${n(r.mainThreadCpuPerMillion)}, ${n(r.otherThreadsCpuPerMillion)})`,
+        n(r.packetsPerBatch, 0),
+      ]),
     ),
   );
   out.push('');
   if (cap.perf) {
-    out.push('perf record -g, samples per thread (kernel samples of this paravirtualised guest land on pvm_irq_enable; they are attributed here to the system call on their stack):');
+    out.push(
+      'perf record -g, samples per thread (kernel samples of this paravirtualised guest land on pvm_irq_enable; they are attributed here to the system call on their stack):',
+    );
     out.push('');
     out.push(perfTable(cap.perf));
   }
@@ -461,7 +599,11 @@ function profileSection(R) {
     out.push(
       table(
         ['thread', 'events', 'busiest system calls (calls, total ms)'],
-        cap.syscalls.map((t) => [t.thread, int(t.events), t.calls.map((c) => `${c.syscall} ${int(c.calls)} (${n(c.totalMs, 0)} ms)`).join(', ')]),
+        cap.syscalls.map((t) => [
+          t.thread,
+          int(t.events),
+          t.calls.map((c) => `${c.syscall} ${int(c.calls)} (${n(c.totalMs, 0)} ms)`).join(', '),
+        ]),
       ),
     );
     out.push('');
@@ -470,12 +612,20 @@ function profileSection(R) {
     out.push('node --cpu-prof, top self time per thread:');
     out.push('');
     for (const p of cap.v8) {
-      out.push(`*${p.thread}* (${n(p.totalMs, 0)} ms sampled): ` + p.rows.slice(0, 8).map((r) => `${r.fn} ${n(r.pct, 1)}%`).join(', '));
+      out.push(
+        `*${p.thread}* (${n(p.totalMs, 0)} ms sampled): ` +
+          p.rows
+            .slice(0, 8)
+            .map((r) => `${r.fn} ${n(r.pct, 1)}%`)
+            .join(', '),
+      );
       out.push('');
     }
   }
   if (P.inject) {
-    out.push(`ewpcap write() flood under perf record (200,000 writes, 1024 in flight: ${int(P.inject.run.pps)} frames/s, ${n(P.inject.run.cpuPerMillion)} s CPU per M):`);
+    out.push(
+      `ewpcap write() flood under perf record (200,000 writes, 1024 in flight: ${int(P.inject.run.pps)} frames/s, ${n(P.inject.run.cpuPerMillion)} s CPU per M):`,
+    );
     out.push('');
     out.push(perfTable(P.inject.perf));
   }
@@ -494,7 +644,9 @@ function render(R) {
   );
   if (R.quick) out.push('\n> **--quick run**: one run per figure and fewer packets; a smoke test, not a measurement.');
   for (const r of R.reruns ?? []) {
-    out.push(`\n> Re-measured with \`node bench/run.js --only ${r.parts.join(',')}\` on ${r.at}${r.note ? ` (${r.note})` : ''}; the parts not re-measured are from the full run.`);
+    out.push(
+      `\n> Re-measured with \`node bench/run.js --only ${r.parts.join(',')}\` on ${r.at}${r.note ? ` (${r.note})` : ''}; the parts not re-measured are from the full run.`,
+    );
   }
   out.push('');
   out.push('## Machine');
@@ -526,7 +678,12 @@ function render(R) {
     `Other processes on the machine: ${R.quietCheck ? (R.quietCheck.quiet ? `quiet at the start (${n(R.quietCheck.foreignPct, 1)}% of the CPUs)` : `**busy at the start (${n(R.quietCheck.foreignPct, 0)}% of the CPUs after waiting 90 s)**`) : 'not checked (--no-wait)'}. During each part:`,
   );
   out.push('');
-  out.push(table(['part', 'seconds', 'CPU used by other processes', 'CPU used by the benchmark', 'waited for quiet before it'], loadRows));
+  out.push(
+    table(
+      ['part', 'seconds', 'CPU used by other processes', 'CPU used by the benchmark', 'waited for quiet before it'],
+      loadRows,
+    ),
+  );
   out.push('');
   out.push('## Targets');
   out.push('');
@@ -563,8 +720,13 @@ function render(R) {
   ];
   if (R.prep?.tsc) notes.push(`dist/: ${R.prep.tsc}.`);
   if (R.prep?.nodePcap) notes.push(`node_pcap: ${R.prep.nodePcap}.`);
-  for (const part of ['flood', 'zeroDrop', 'latency', 'lifecycle', 'inject', 'profile']) if (R[part]?.error) notes.push(`${part} failed: ${R[part].error.split('\n')[0]}`);
-  for (const [k, l] of Object.entries(R.load)) if (l.foreignPct > 10) notes.push(`During “${k}” other processes used ${n(l.foreignPct, 0)}% of the machine: its figures are disturbed.`);
+  for (const part of ['flood', 'zeroDrop', 'latency', 'lifecycle', 'inject', 'profile'])
+    if (R[part]?.error) notes.push(`${part} failed: ${R[part].error.split('\n')[0]}`);
+  for (const [k, l] of Object.entries(R.load))
+    if (l.foreignPct > 10)
+      notes.push(
+        `During “${k}” other processes used ${n(l.foreignPct, 0)}% of the machine: its figures are disturbed.`,
+      );
   out.push(notes.map((x) => `- ${x}`).join('\n'));
   out.push('');
   const analysis = path.join(C.BENCH, 'ANALYSIS.md');

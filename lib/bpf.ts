@@ -6,7 +6,15 @@
  */
 import { toPcapError } from './errors';
 import { native } from './native';
-import { checkInteger, checkKeys, checkObject, NETMASK_UNKNOWN, resolveFilter, resolveLinktype, type FilterOptions } from './options';
+import {
+  checkInteger,
+  checkKeys,
+  checkObject,
+  NETMASK_UNKNOWN,
+  resolveFilter,
+  resolveLinktype,
+  type FilterOptions,
+} from './options';
 
 export interface BpfInstruction {
   code: number;
@@ -62,7 +70,8 @@ export class BpfProgram {
    * whose wire length is `length` (default: data.length).
    */
   match(data: Uint8Array, length?: number): boolean {
-    if (!(data instanceof Uint8Array)) throw toPcapError({ code: 'EINVAL', message: 'match() takes a Buffer or Uint8Array' });
+    if (!(data instanceof Uint8Array))
+      throw toPcapError({ code: 'EINVAL', message: 'match() takes a Buffer or Uint8Array' });
     const wire = length === undefined ? data.byteLength : checkInteger(length, 'length', 0, 0xffffffff);
     return native.match(this.code, data, wire);
   }

@@ -11,7 +11,15 @@ export type { SavefileOptions, PacketToWrite, CaptureToFileOptions } from './sav
 export type { Interface, InterfaceAddress, InterfaceFlags, AddressFamily, ConnectionStatus } from './devices';
 export { PacketBatch, type Packet, type Timestamp, type TimeOf, type Precision } from './batch';
 export { PcapError, ErrorCode } from './errors';
-export type { OpenOptions, OfflineOptions, FilterOptions, Timeout, TimeUnit, Direction, PrecisionOption } from './options';
+export type {
+  OpenOptions,
+  OfflineOptions,
+  FilterOptions,
+  Timeout,
+  TimeUnit,
+  Direction,
+  PrecisionOption,
+} from './options';
 export { DEFAULTS } from './options';
 
 import { native } from './native';
@@ -29,5 +37,11 @@ export function diagnostics(): {
   busyThreads: number;
 } {
   const p = pool.stats();
-  return { handles: native.handleCount(), writers: native.dumperCount(), threads: p.threads, idleThreads: p.idle, busyThreads: p.busy };
+  return {
+    handles: native.handleCount(),
+    writers: native.dumperCount(),
+    threads: p.threads,
+    idleThreads: p.idle,
+    busyThreads: p.busy,
+  };
 }

@@ -164,7 +164,8 @@ export interface ResolvedFilter {
 export function resolveFilter(expression: unknown, options: unknown): ResolvedFilter {
   const o = checkObject(options, 'filter');
   checkKeys(o, FILTER_KEYS, 'filter');
-  if (typeof expression !== 'string') throw invalid(`the filter expression must be a string, got ${describe(expression)}`);
+  if (typeof expression !== 'string')
+    throw invalid(`the filter expression must be a string, got ${describe(expression)}`);
   const optimize = o.optimize === undefined ? DEFAULTS.optimize : boolean(o.optimize, 'optimize');
   const limit = o.limit === undefined ? DEFAULTS.limit : integer(o.limit, 'limit', -1, 0x7fffffff);
   const netmask = o.netmask === undefined ? undefined : netmaskToNative(o.netmask as string | number);
@@ -207,9 +208,11 @@ export function resolveOpen(device: unknown, options: unknown): ResolvedOpen {
   const timestampType = pick('timestampType');
   let tstampType = -1;
   if (timestampType !== undefined) {
-    if (typeof timestampType !== 'string') throw invalid(`option "timestampType" must be a string, got ${describe(timestampType)}`);
+    if (typeof timestampType !== 'string')
+      throw invalid(`option "timestampType" must be a string, got ${describe(timestampType)}`);
     tstampType = native.timestampTypeValue(timestampType);
-    if (tstampType < 0) throw invalid(`option "timestampType": libpcap knows no time stamp type ${describe(timestampType)}`);
+    if (tstampType < 0)
+      throw invalid(`option "timestampType": libpcap knows no time stamp type ${describe(timestampType)}`);
   }
   const direction = pick('direction');
   if (direction !== undefined && !(typeof direction === 'string' && direction in DIRECTIONS)) {
@@ -278,7 +281,8 @@ export interface ResolvedOffline {
 }
 
 export function resolveOffline(path: unknown, options: unknown): ResolvedOffline {
-  if (typeof path !== 'string' || path === '') throw invalid(`the savefile path must be a non-empty string, got ${describe(path)}`);
+  if (typeof path !== 'string' || path === '')
+    throw invalid(`the savefile path must be a non-empty string, got ${describe(path)}`);
   if (path.includes('\0')) throw invalid('the savefile path contains a NUL byte');
   const o = checkObject(options, 'openOffline');
   checkKeys(o, OFFLINE_KEYS, 'openOffline');

@@ -78,13 +78,10 @@ export type Request =
 
 /** One packet or one batch for a savefile writer. */
 export type WriterItem =
-  | { batch: ArrayBuffer }
-  | { seconds: number; fraction: number; precision: 0 | 1; length: number; data: Uint8Array };
+  { batch: ArrayBuffer } | { seconds: number; fraction: number; precision: 0 | 1; length: number; data: Uint8Array };
 
 export type WriterRequest =
-  | { op: 'write'; seq: number; items: WriterItem[] }
-  | { op: 'flush'; seq: number }
-  | { op: 'close'; seq: number };
+  { op: 'write'; seq: number; items: WriterItem[] } | { op: 'flush'; seq: number } | { op: 'close'; seq: number };
 
 /** Per frame of a write request: null when sent, else why not. */
 export type WriteResults = Array<WireError | null>;

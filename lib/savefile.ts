@@ -98,7 +98,9 @@ export class SavefileWriter {
   }
 
   /** Made outside create() so the listener does not hold the writer (see CaptureSocket.messageHandler). */
-  private static replyHandler(pending: Map<number, { resolve(): void; reject(e: PcapError): void }>): (m: Event) => void {
+  private static replyHandler(
+    pending: Map<number, { resolve(): void; reject(e: PcapError): void }>,
+  ): (m: Event) => void {
     return (m) => {
       if (m.type !== 'reply') return;
       const p = pending.get(m.seq);
@@ -121,10 +123,12 @@ export class SavefileWriter {
       this.items.push({ batch: copy });
       this.transfer.push(copy);
     } else {
-      if (!packet || !(packet.data instanceof Uint8Array)) throw invalid('write() takes a packet { time, length?, data } or a PacketBatch');
+      if (!packet || !(packet.data instanceof Uint8Array))
+        throw invalid('write() takes a packet { time, length?, data } or a PacketBatch');
       const { seconds, fraction, precision } = splitTime(packet.time);
       const data = new Uint8Array(packet.data); // a copy, transferred
-      const length = packet.length === undefined ? data.byteLength : checkInteger(packet.length, 'length', 0, 0xffffffff);
+      const length =
+        packet.length === undefined ? data.byteLength : checkInteger(packet.length, 'length', 0, 0xffffffff);
       this.items.push({ seconds, fraction, precision, length, data });
       this.transfer.push(data.buffer as ArrayBuffer);
     }
@@ -162,7 +166,8 @@ export class SavefileWriter {
   }
 
   private request(op: 'flush' | 'close', closing = false): Promise<void> {
-    if (this.closing && !closing) return Promise.reject(new PcapError(ErrorCode.ECLOSED, `the savefile writer for ${this.path} is closed`));
+    if (this.closing && !closing)
+      return Promise.reject(new PcapError(ErrorCode.ECLOSED, `the savefile writer for ${this.path} is closed`));
     if (this.error) return Promise.reject(this.error);
     this.post();
     const seq = this.seq++;
@@ -182,11 +187,20 @@ function splitTime(time: Timestamp | number | bigint): { seconds: number; fracti
     return { seconds: Number(time / 1_000_000_000n), fraction: Number(time % 1_000_000_000n), precision: 1 };
   }
   if (typeof time === 'number') {
-    if (!Number.isFinite(time) || time < 0) throw invalid('a packet time in microseconds must be a finite non-negative number');
+    if (!Number.isFinite(time) || time < 0)
+      throw invalid('a packet time in microseconds must be a finite non-negative number');
     const us = Math.floor(time);
     return { seconds: Math.floor(us / 1e6), fraction: us % 1e6, precision: 0 };
   }
-  if (time && typeof time === 'object' && Number.isInteger(time.sec) && Number.isInteger(time.usec) && time.sec >= 0 && time.usec >= 0 && time.usec < 1e6) {
+  if (
+    time &&
+    typeof time === 'object' &&
+    Number.isInteger(time.sec) &&
+    Number.isInteger(time.usec) &&
+    time.sec >= 0 &&
+    time.usec >= 0 &&
+    time.usec < 1e6
+  ) {
     return { seconds: time.sec, fraction: time.usec, precision: 0 };
   }
   throw invalid('a packet time must be { sec, usec }, microseconds (number) or nanoseconds (bigint)');
@@ -219,7 +233,10 @@ export async function captureToFile(
   path: string,
   options: CaptureToFileOptions,
 ): Promise<{ packets: number; stats: Stats }> {
-  const { count, duration, signal, append, ...openOptions } = checkObject(options, 'captureToFile') as CaptureToFileOptions;
+  const { count, duration, signal, append, ...openOptions } = checkObject(
+    options,
+    'captureToFile',
+  ) as CaptureToFileOptions;
   if (count === undefined && duration === undefined && signal === undefined) {
     throw invalid('captureToFile() needs count, duration or signal, or it would never end');
   }

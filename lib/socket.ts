@@ -194,7 +194,9 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
    */
   read(timeout?: number): Promise<Packet<T>> {
     if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0)) {
-      return Promise.reject(invalid(`read timeout must be a non-negative integer of milliseconds, got ${String(timeout)}`));
+      return Promise.reject(
+        invalid(`read timeout must be a non-negative integer of milliseconds, got ${String(timeout)}`),
+      );
     }
     if (this.readers.length === 0) {
       const ready = this.take();
@@ -270,7 +272,10 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     const writes = this.writes;
     this.writes = [];
     const frames = writes.map((w) => w.frame);
-    this.request({ op: 'write', frames }, frames.map((f) => f.buffer as ArrayBuffer)).then(
+    this.request(
+      { op: 'write', frames },
+      frames.map((f) => f.buffer as ArrayBuffer),
+    ).then(
       (results) =>
         writes.forEach((w, i) => {
           const error = (results as WriteResults)[i];

@@ -32,7 +32,8 @@ interface Recorder {
 }
 
 function openJob(job: CaptureJob | OfflineJob): NativeOpened {
-  const opened = job.kind === 'capture' ? native.open(job.device, job.native) : native.openOffline(job.path, job.precision);
+  const opened =
+    job.kind === 'capture' ? native.open(job.device, job.native) : native.openOffline(job.path, job.precision);
   if (job.filter) {
     try {
       native.setFilter(opened.id, job.filter.expression, job.filter.optimize, job.filter.netmask ?? opened.netmask);

@@ -50,7 +50,10 @@ function setup() {
     if (r.status !== 0) throw new Error(`ip ${step.join(' ')} failed`);
   }
   const mac = JSON.parse(spawnSync('ip', ['-j', 'link', 'show', T.EWPCAP_TEST_DEV1]).stdout)[0].address;
-  if (run('ip', ['neigh', 'add', T.EWPCAP_TEST_PEER, 'lladdr', mac, 'dev', T.EWPCAP_TEST_DEV0, 'nud', 'permanent']).status !== 0) {
+  if (
+    run('ip', ['neigh', 'add', T.EWPCAP_TEST_PEER, 'lladdr', mac, 'dev', T.EWPCAP_TEST_DEV0, 'nud', 'permanent'])
+      .status !== 0
+  ) {
     throw new Error('ip neigh add failed');
   }
   // No IPv6 router solicitations or other chatter of the kernel's own.
@@ -77,9 +80,13 @@ function main() {
   const reasons = [];
   for (const flags of attempts) {
     // Probe first, so that a failing test run is never mistaken for a failing namespace.
-    const probe = spawnSync('unshare', [...flags, 'ip', 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1'], {
-      encoding: 'utf8',
-    });
+    const probe = spawnSync(
+      'unshare',
+      [...flags, 'ip', 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1'],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (probe.status !== 0) {
       reasons.push(`unshare ${flags.join(' ')}: ${(probe.stderr || probe.error?.message || '').trim()}`);
       continue;

@@ -51,7 +51,11 @@ function main() {
   // Local headers: /usr/bin/node -> /usr/include/node (not on Windows, where
   // node-gyp also needs node.lib).
   const prefix = path.resolve(path.dirname(process.execPath), '..');
-  if (!env.npm_config_nodedir && process.platform !== 'win32' && fs.existsSync(path.join(prefix, 'include', 'node', 'common.gypi'))) {
+  if (
+    !env.npm_config_nodedir &&
+    process.platform !== 'win32' &&
+    fs.existsSync(path.join(prefix, 'include', 'node', 'common.gypi'))
+  ) {
     env.npm_config_nodedir = prefix;
   }
 
@@ -61,13 +65,17 @@ function main() {
     args.push('--arch', arch);
   } else if (arch !== process.arch) {
     if (process.platform !== 'linux' || process.arch !== 'x64' || arch !== 'arm64') {
-      console.error(`prebuild: cross-building ${process.platform}-${process.arch} -> ${arch} is not set up; build on a ${arch} machine`);
+      console.error(
+        `prebuild: cross-building ${process.platform}-${process.arch} -> ${arch} is not set up; build on a ${arch} machine`,
+      );
       process.exit(2);
     }
     const triple = 'aarch64-linux-gnu';
     for (const tool of ['gcc', 'g++', 'strip']) {
       if (spawnSync(`${triple}-${tool}`, ['--version']).status !== 0) {
-        console.error(`prebuild: ${triple}-${tool} not found: apt-get install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu`);
+        console.error(
+          `prebuild: ${triple}-${tool} not found: apt-get install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu`,
+        );
         process.exit(2);
       }
     }
@@ -94,7 +102,8 @@ function main() {
   const built = fs.readdirSync(dir).filter((f) => f.endsWith('.node'));
   console.log(`prebuilds/${process.platform}-${arch}: ${built.join(', ')}`);
   if (process.platform === 'linux') {
-    for (const f of built) run(process.execPath, [path.join(__dirname, 'check-binary'), path.join(dir, f), '--arch', arch]);
+    for (const f of built)
+      run(process.execPath, [path.join(__dirname, 'check-binary'), path.join(dir, f), '--arch', arch]);
   }
 }
 

@@ -36,7 +36,17 @@ const NETMASK_UNKNOWN = 0xffffffff;
     log('findAllDevices: rejected with', e.code, '-', e.message);
   }
   try {
-    a.open('ewpcap-no-such-dev0', { snaplen: 65535, promisc: false, timeout: 0, immediate: true, buffer: 0, monitor: false, precision: 0, direction: -1, tstampType: -1 });
+    a.open('ewpcap-no-such-dev0', {
+      snaplen: 65535,
+      promisc: false,
+      timeout: 0,
+      immediate: true,
+      buffer: 0,
+      monitor: false,
+      precision: 0,
+      direction: -1,
+      tstampType: -1,
+    });
     throw new Error('open() of a missing device succeeded');
   } catch (e) {
     if (!e.code) throw e;
@@ -45,7 +55,9 @@ const NETMASK_UNKNOWN = 0xffffffff;
   const program = await a.compile(LINKTYPE_ETHERNET, 65535, 'ether proto 0x88b5', true, NETMASK_UNKNOWN);
   log('compile("ether proto 0x88b5"):', a.image(program).join(' | '));
   await a.compile(LINKTYPE_ETHERNET, 65535, 'not a filter ((', true, NETMASK_UNKNOWN).then(
-    () => { throw new Error('a bad filter compiled'); },
+    () => {
+      throw new Error('a bad filter compiled');
+    },
     (e) => log('bad filter rejected with', e.code),
   );
 
@@ -66,8 +78,10 @@ const NETMASK_UNKNOWN = 0xffffffff;
   const record = new Uint32Array(batch, L.headerWords * 4, L.recordWords);
   const data = Buffer.from(batch, header[L.dataStart] + record[L.dataOffset], record[L.caplen]);
   if (!data.equals(frame)) throw new Error('the savefile round trip changed the frame');
-  log(`savefile round trip: ${header[L.count]} packet, time ${record[L.secondsLow]}.${record[L.fraction]}, ` +
-      `matches the filter: ${a.match(program, data, data.length)}`);
+  log(
+    `savefile round trip: ${header[L.count]} packet, time ${record[L.secondsLow]}.${record[L.fraction]}, ` +
+      `matches the filter: ${a.match(program, data, data.length)}`,
+  );
   log('OK');
 })().catch((e) => {
   console.error('FAILED', e);
