@@ -156,6 +156,18 @@ std::shared_ptr<CaptureHandle> requireHandle(Napi::Env env, uint32_t id) {
 
 }  // namespace
 
+Napi::Object describeOpened(Napi::Env env, const CaptureHandle& h, uint32_t netmask, const std::string& warning) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("id", h.id);
+  result.Set("datalink", h.datalink);
+  result.Set("datalinkName", datalinkName(*h.lib, h.datalink));
+  result.Set("precision", h.precision);
+  result.Set("snaplen", h.snaplen);
+  result.Set("netmask", Napi::Number::New(env, netmask));
+  if (!warning.empty()) result.Set("warning", warning);
+  return result;
+}
+
 const char* datalinkName(const Libpcap& lib, int dlt) {
   const char* name = lib.pcap_datalink_val_to_name(dlt);
   return name ? name : "";
@@ -256,21 +268,13 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   h->pollTimeout = (!immediate && timeout > 0) ? timeout : -1;
 #endif
 
-  int dlt = h->datalink = lib.pcap_datalink(p);
+  h->datalink = lib.pcap_datalink(p);
   bpf_u_int32 net = 0, mask = 0;
   uint32_t netmask = pcapabi::NETMASK_UNKNOWN;
   if (lib.pcap_lookupnet(device.c_str(), &net, &mask, errbuf) == 0) netmask = mask;
 
-  uint32_t id = registerHandle(h);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("id", id);
-  result.Set("datalink", dlt);
-  result.Set("datalinkName", datalinkName(lib, dlt));
-  result.Set("precision", h->precision);
-  result.Set("snaplen", h->snaplen);
-  result.Set("netmask", Napi::Number::New(env, netmask));
-  if (!warning.empty()) result.Set("warning", warning);
-  return result;
+  registerHandle(h);
+  return describeOpened(env, *h, netmask, warning);
 }
 
 // next(id, maxPackets, maxBytes, flushMicros, control, ackedIndex, posted)

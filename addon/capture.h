@@ -97,6 +97,10 @@ std::string pcapError(const Libpcap& lib, pcap_t* p, int status);
 // A link type's libpcap name ("EN10MB"), or "" when libpcap has none.
 const char* datalinkName(const Libpcap& lib, int dlt);
 
+// What open() and openOffline() return for a registered handle:
+// { id, datalink, datalinkName, precision, snaplen, netmask[, warning] }.
+Napi::Object describeOpened(Napi::Env env, const CaptureHandle& h, uint32_t netmask, const std::string& warning);
+
 // A pcap_compile() for any handle; returns false with *error set.
 bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize, uint32_t netmask,
                    struct bpf_program* program, std::string* error);

@@ -71,15 +71,8 @@ Napi::Value OpenOffline(const Napi::CallbackInfo& info) {
   h->snaplen = lib.pcap_snapshot(p);
   h->datalink = lib.pcap_datalink(p);
   h->precision = lib.pcap_get_tstamp_precision ? lib.pcap_get_tstamp_precision(p) : pcapabi::TSTAMP_PRECISION_MICRO;
-  uint32_t id = registerHandle(h);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("id", id);
-  result.Set("datalink", h->datalink);
-  result.Set("datalinkName", datalinkName(lib, h->datalink));
-  result.Set("precision", h->precision);
-  result.Set("snaplen", h->snaplen);
-  result.Set("netmask", Napi::Number::New(env, pcapabi::NETMASK_UNKNOWN));
-  return result;
+  registerHandle(h);
+  return describeOpened(env, *h, pcapabi::NETMASK_UNKNOWN, "");
 }
 
 // dumpOpen(path, linktype, snaplen, precision, append) -> id

@@ -603,24 +603,14 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       this.turnStart = now;
       setImmediate(() => (this.inTurn = false));
     } else if (now - this.turnStart >= DRAIN_BUDGET_MS) {
-      this.deferred = true;
-      setImmediate(() => {
-        this.deferred = false;
-        this.drain();
-      });
+      this.deferDrain();
       return;
     }
     this.draining = true;
     try {
       while (this.queue.length > 0 && this.delivering) {
         if (this.readers.length === 0 && performance.now() - this.turnStart >= DRAIN_BUDGET_MS) {
-          if (!this.deferred) {
-            this.deferred = true;
-            setImmediate(() => {
-              this.deferred = false;
-              this.drain();
-            });
-          }
+          this.deferDrain();
           break;
         }
         if (this.readers.length > 0) {
@@ -645,6 +635,16 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     }
     if (this.state === 'ending' && this.queue.length === 0) this.finish();
     this.updateHeld();
+  }
+
+  /** Continues drain() after this turn of the event loop (once, however often asked). */
+  private deferDrain(): void {
+    if (this.deferred) return;
+    this.deferred = true;
+    setImmediate(() => {
+      this.deferred = false;
+      this.drain();
+    });
   }
 
   private rejectReaders(error: PcapError): void {
