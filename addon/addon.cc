@@ -20,6 +20,7 @@ Napi::Object BatchLayout(Napi::Env env) {
   o.Set("dataStart", static_cast<uint32_t>(batch::kDataStart));
   o.Set("precision", static_cast<uint32_t>(batch::kPrecision));
   o.Set("datalink", static_cast<uint32_t>(batch::kDatalink));
+  o.Set("byteLength", static_cast<uint32_t>(batch::kByteLength));
   o.Set("secondsLow", static_cast<uint32_t>(batch::kSecondsLow));
   o.Set("secondsHigh", static_cast<uint32_t>(batch::kSecondsHigh));
   o.Set("fraction", static_cast<uint32_t>(batch::kFraction));

@@ -33,6 +33,11 @@ constexpr int kLivenessMs = 250;
 
 // How often a coalescing wait looks whether the consumer caught up.
 constexpr int64_t kCoalesceSliceUs = 200;
+
+// Bytes beyond maxBytes (plus every packet's record) that a recycled batch
+// buffer is given: a batch may overshoot maxBytes by the packets of one
+// dispatch, and a buffer too small for the next batch is not reused.
+constexpr size_t kRecycledSlack = 64 * 1024;
 std::unordered_map<uint32_t, std::shared_ptr<CaptureHandle>> registry;
 uint32_t nextId = 1;
 
@@ -99,19 +104,33 @@ void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const 
   h->count++;
 }
 
-// Moves the collected packets into a fresh ArrayBuffer (never reused, so
-// JavaScript may keep views into it) and resets the scratch space.
-Napi::ArrayBuffer flushBatch(Napi::Env env, CaptureHandle* h) {
+// Moves the collected packets into an ArrayBuffer and resets the scratch
+// space. The buffer is `spare` when one was given and is large enough: a
+// batch JavaScript released (PacketBatch.release()), which nobody can see any
+// more. Otherwise it is fresh memory, never reused while JavaScript may hold
+// views into it, from napi_create_buffer, which does not zero it (every byte
+// used is written below), where napi_create_arraybuffer would: that memset was
+// 13% of a capture thread reading a savefile. When the consumer recycles
+// batches (a spare was given) a fresh buffer gets `recycledCapacity` bytes, so
+// that it fits any later batch when it comes back.
+Napi::ArrayBuffer flushBatch(Napi::Env env, CaptureHandle* h, Napi::Value spare, size_t recycledCapacity) {
   size_t headerBytes = batch::kHeaderWords * sizeof(uint32_t);
   size_t recordBytes = h->records.size();
   size_t total = headerBytes + recordBytes + h->data.size();
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, total);
+  Napi::ArrayBuffer buffer;
+  if (spare.IsArrayBuffer() && spare.As<Napi::ArrayBuffer>().ByteLength() >= total) {
+    buffer = spare.As<Napi::ArrayBuffer>();
+  } else {
+    size_t size = spare.IsArrayBuffer() && recycledCapacity > total ? recycledCapacity : total;
+    buffer = Napi::Buffer<uint8_t>::New(env, size).ArrayBuffer();
+  }
   uint8_t* out = static_cast<uint8_t*>(buffer.Data());
   uint32_t header[batch::kHeaderWords] = {0};
   header[batch::kCount] = h->count;
   header[batch::kDataStart] = static_cast<uint32_t>(headerBytes + recordBytes);
   header[batch::kPrecision] = static_cast<uint32_t>(h->precision);
   header[batch::kDatalink] = static_cast<uint32_t>(h->datalink);
+  header[batch::kByteLength] = static_cast<uint32_t>(total);
   memcpy(out, header, headerBytes);
   if (recordBytes) memcpy(out + headerBytes, h->records.data(), recordBytes);
   if (!h->data.empty()) memcpy(out + headerBytes + recordBytes, h->data.data(), h->data.size());
@@ -277,9 +296,10 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return describeOpened(env, *h, netmask, warning);
 }
 
-// next(id, maxPackets, maxBytes, flushMicros, control, ackedIndex, posted)
+// next(id, maxPackets, maxBytes, flushMicros, control, ackedIndex, posted, spare?)
 //     -> ArrayBuffer | 0 | -1 | -2
-//   ArrayBuffer: a batch; 0: woken (or a wait timed out) with nothing to
+//   ArrayBuffer: a batch (`spare`, a released batch's buffer, when it fits;
+//   see flushBatch); 0: woken (or a wait timed out) with nothing to
 //   deliver; -1: end of a savefile; -2: the process is shutting down. Throws
 //   on a capture error, after the packets before it were delivered.
 //
@@ -306,6 +326,12 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
   if (ackedIndex >= control.ElementLength()) throwError(env, "EINVAL", "bad control index");
   const int32_t* acked = control.Data() + ackedIndex;
   auto consumerBehind = [&]() { return posted - __atomic_load_n(acked, __ATOMIC_ACQUIRE) > 0; };
+  Napi::Value spare = info[7];
+  // Room for a full batch of packets that overshot maxBytes by a dispatch.
+  size_t recycledCapacity = batch::kHeaderWords * sizeof(uint32_t) +
+                            static_cast<size_t>(maxPackets) * batch::kRecordWords * sizeof(uint32_t) + maxBytes +
+                            kRecycledSlack;
+  auto flush = [&]() { return flushBatch(env, h.get(), spare, recycledCapacity); };
   const Libpcap& lib = *h->lib;
   using Clock = std::chrono::steady_clock;
 
@@ -319,7 +345,7 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
   for (;;) {
     if (shuttingDown.load()) return Napi::Number::New(env, -2);
     if (h->wakeRequested.exchange(false)) {
-      if (h->count > 0) return flushBatch(env, h.get());
+      if (h->count > 0) return flush();
       return Napi::Number::New(env, 0);
     }
     // A savefile is read in small steps so a batch never overshoots maxBytes
@@ -332,14 +358,14 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
       std::string message = pcapError(lib, h->pcap, n);
       if (h->count > 0) {
         h->pendingError = message;
-        return flushBatch(env, h.get());
+        return flush();
       }
       throwError(env, "EPCAP", message);
     }
-    if (h->count >= maxPackets || h->data.size() >= maxBytes) return flushBatch(env, h.get());
+    if (h->count >= maxPackets || h->data.size() >= maxBytes) return flush();
     if (h->offline) {
       if (n > 0) continue;
-      if (h->count > 0) return flushBatch(env, h.get());
+      if (h->count > 0) return flush();
       return Napi::Number::New(env, -1);
     }
     if (h->count > 0 && !batchStarted) {
@@ -349,12 +375,12 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     std::chrono::microseconds left(-1);  // -1: wait for packets or a wake-up
     if (h->count > 0) {
       left = flushAfter - std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - batchStart);
-      if (left.count() <= 0) return flushBatch(env, h.get());
+      if (left.count() <= 0) return flush();
       // A dispatch that filled its room may have left packets behind: keep
       // draining. One that returned fewer emptied the ring: no second
       // dispatch (its poll() would be a wasted system call).
       if (n > 0 && static_cast<uint32_t>(n) >= room) continue;
-      if (!consumerBehind()) return flushBatch(env, h.get());
+      if (!consumerBehind()) return flush();
       if (left.count() > kCoalesceSliceUs) left = std::chrono::microseconds(kCoalesceSliceUs);
     }
     // Nothing (more) is ready: wait for packets, a wake-up, or the time left.
@@ -365,7 +391,7 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     DWORD r = WaitForMultipleObjects(2, waits, FALSE, static_cast<DWORD>(timeoutMs));
     if (r == WAIT_OBJECT_0 + 1) {
       h->wakeRequested.store(false);
-      if (h->count > 0) return flushBatch(env, h.get());
+      if (h->count > 0) return flush();
       return Napi::Number::New(env, 0);
     }
     if (r == WAIT_TIMEOUT) {
@@ -374,7 +400,7 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
       // before returning to JavaScript.
       lib.pcap_dispatch(h->pcap, static_cast<int>(maxPackets - h->count), collectPacket,
                         reinterpret_cast<unsigned char*>(h.get()));
-      if (h->count > 0) return flushBatch(env, h.get());
+      if (h->count > 0) return flush();
       return Napi::Number::New(env, 0);
     }
 #else
@@ -403,7 +429,7 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     if (r > 0 && (fds[1].revents & POLLIN)) {
       drainWakeChannel(h.get());
       h->wakeRequested.store(false);
-      if (h->count > 0) return flushBatch(env, h.get());
+      if (h->count > 0) return flush();
       return Napi::Number::New(env, 0);
     }
     if (r == 0) {

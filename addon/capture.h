@@ -57,6 +57,9 @@ struct CaptureHandle {
   int datalink = 0;
   uint64_t delivered = 0;  // packets handed to JavaScript in batches
   int pollTimeout = -1;    // ms for the wait in next(); -1 waits until woken
+  // A savefile's stdio buffer (see openSavefile in savefile.cc); libpcap's
+  // FILE uses it until pcap_close, which the destructor calls first.
+  std::unique_ptr<char[]> fileBuffer;
 
   // Set by wake() from any thread; the capture loop returns to JavaScript
   // as soon as it sees it.

@@ -52,7 +52,9 @@
   X(pcap_getevent, void*, (pcap_t*)) \
   X(pcap_setmintocopy, int, (pcap_t*, int))
 #else
-#define EWPCAP_PLATFORM_FUNCTIONS(X) X(pcap_get_selectable_fd, int, (pcap_t*))
+#define EWPCAP_PLATFORM_FUNCTIONS(X)        \
+  X(pcap_get_selectable_fd, int, (pcap_t*)) \
+  X(pcap_fopen_offline, pcap_t*, (FILE*, char*))
 #endif
 
 #define EWPCAP_OPTIONAL_FUNCTIONS(X)                                                      \
@@ -70,6 +72,7 @@
   X(pcap_tstamp_type_name_to_val, int, (const char*))                                     \
   X(pcap_open_dead_with_tstamp_precision, pcap_t*, (int, int, unsigned int))              \
   X(pcap_open_offline_with_tstamp_precision, pcap_t*, (const char*, unsigned int, char*)) \
+  X(pcap_fopen_offline_with_tstamp_precision, pcap_t*, (FILE*, unsigned int, char*))      \
   X(pcap_dump_open_append, pcap_dumper_t*, (pcap_t*, const char*))
 
 struct Libpcap {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 
 #ifdef _WIN32
 #include <winsock2.h>  // struct timeval, struct sockaddr

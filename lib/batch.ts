@@ -1,9 +1,11 @@
 /**
  * The reader of the packet batches that capture threads post (the layout is
  * defined once, in addon/batch_layout.h, and its word indexes come from the
- * addon). A batch owns a fresh ArrayBuffer: packets' `data` Buffers are views
- * into it and stay valid for as long as anyone holds them.
+ * addon). A batch owns its ArrayBuffer: packets' `data` Buffers are views
+ * into it and stay valid for as long as anyone holds them, unless the batch
+ * is released (release()), which hands the memory back to the capture thread.
  */
+import { ErrorCode, PcapError } from './errors';
 import { native } from './native';
 import type { TimeUnit } from './options';
 
@@ -54,7 +56,10 @@ export interface Packet<T = Timestamp> {
 export type Precision = 'micro' | 'nano';
 
 export class PacketBatch {
-  /** The batch's own memory: header, records, then packet bytes. */
+  /**
+   * The batch's memory: header, records, then packet bytes. A recycled
+   * buffer may be larger than the batch; its bytes are `bytes`.
+   */
   readonly buffer: ArrayBuffer;
   /** Number of packets. */
   readonly count: number;
@@ -62,10 +67,17 @@ export class PacketBatch {
   readonly datalink: number;
   /** Whether fraction() is in microseconds or nanoseconds. */
   readonly precision: Precision;
-  /** The whole buffer as bytes: packet i is bytes[offset(i) .. offset(i) + caplen(i)). */
+  /** The batch's bytes: packet i is bytes[offset(i) .. offset(i) + caplen(i)). */
   readonly bytes: Uint8Array;
   private readonly words: Uint32Array;
   private readonly dataStart: number;
+  private isReleased = false;
+  /** @internal Hands the buffer back to the capture thread; set by the socket that delivered the batch. */
+  recycler?: (buffer: ArrayBuffer) => void;
+  /** @internal The socket is still delivering the batch: it is given back once that is over. */
+  delivering = false;
+  /** @internal Packet objects (views into the buffer) were handed out: the buffer is never given back. */
+  pinned = false;
 
   constructor(buffer: ArrayBuffer) {
     this.buffer = buffer;
@@ -74,54 +86,122 @@ export class PacketBatch {
     this.dataStart = this.words[L.dataStart]!;
     this.precision = this.words[L.precision] === 1 ? 'nano' : 'micro';
     this.datalink = this.words[L.datalink]!;
+    const byteLength = this.words[L.byteLength]!;
     this.words = new Uint32Array(buffer, 0, HEADER_WORDS + this.count * RECORD_WORDS);
-    this.bytes = new Uint8Array(buffer);
+    this.bytes = new Uint8Array(buffer, 0, byteLength);
+  }
+
+  /**
+   * Says that nothing of this batch is needed any more, so that its memory
+   * can carry a later batch instead of being left to the garbage collector:
+   * at high packet rates that spares the allocation, the page faults and the
+   * collection of a fresh buffer per batch. From then on the batch's methods
+   * throw ECLOSED, and once its memory has gone back to the capture thread,
+   * `buffer` and every view into it (`bytes`, Buffers from `data(i)`) are
+   * empty: copy whatever you keep first. The memory is reused only when no
+   * packet object was made from the batch (no 'packet' listener, read() or
+   * async iteration took one), so those packets stay valid; otherwise
+   * release() only ends the batch's use. Idempotent.
+   */
+  release(): void {
+    if (this.isReleased) return;
+    this.isReleased = true;
+    if (!this.delivering) this.giveBack();
+  }
+
+  /** Whether release() was called. */
+  get released(): boolean {
+    return this.isReleased;
+  }
+
+  /** @internal Hands the buffer back if it was released and nothing else holds views into it. */
+  giveBack(): void {
+    if (!this.isReleased || this.pinned || !this.recycler) return;
+    const recycler = this.recycler;
+    this.recycler = undefined;
+    recycler(this.buffer);
   }
 
   /** Captured length of packet i. */
   caplen(i: number): number {
+    this.check();
     return this.words[HEADER_WORDS + i * RECORD_WORDS + R_CAPLEN]!;
   }
 
   /** Length on the wire of packet i. */
   length(i: number): number {
+    this.check();
     return this.words[HEADER_WORDS + i * RECORD_WORDS + R_LEN]!;
   }
 
   /** Offset of packet i's bytes in `buffer`/`bytes`. */
   offset(i: number): number {
+    this.check();
     return this.dataStart + this.words[HEADER_WORDS + i * RECORD_WORDS + R_OFFSET]!;
   }
 
   /** Whole seconds of packet i's timestamp. */
   seconds(i: number): number {
+    this.check();
     const r = HEADER_WORDS + i * RECORD_WORDS;
     return this.words[r + R_SEC_LO]! + this.words[r + R_SEC_HI]! * TWO_32;
   }
 
   /** Sub-second part of packet i's timestamp, in `precision` units. */
   fraction(i: number): number {
+    this.check();
     return this.words[HEADER_WORDS + i * RECORD_WORDS + R_FRAC]!;
   }
 
   /** Packet i's bytes: a view, no copy. */
   data(i: number): Buffer {
-    return new PacketBuffer(this.buffer, this.offset(i), this.caplen(i)) as unknown as Buffer;
+    this.check();
+    return this.dataAt(i);
   }
 
   /** Packet i's timestamp in a time unit. */
   time<U extends TimeUnit>(i: number, unit: U): TimeOf<U> {
-    return toTime(this.seconds(i), this.fraction(i), this.precision, unit) as TimeOf<U>;
+    this.check();
+    return this.timeAt(i, unit);
   }
 
   /** Packet i as a packet object. */
   packet<U extends TimeUnit>(i: number, unit: U): Packet<TimeOf<U>> {
-    return { datalink: this.datalink, time: this.time(i, unit), length: this.length(i), data: this.data(i) };
+    this.check();
+    return this.packetAt(i, unit);
   }
 
   /** Every packet, in order, as packet objects. */
   *packets<U extends TimeUnit>(unit: U): IterableIterator<Packet<TimeOf<U>>> {
     for (let i = 0; i < this.count; i++) yield this.packet(i, unit);
+  }
+
+  /** @internal packet() for the socket, which may still deliver a batch its 'batch' listener released. */
+  packetAt<U extends TimeUnit>(i: number, unit: U): Packet<TimeOf<U>> {
+    return { datalink: this.datalink, time: this.timeAt(i, unit), length: this.lengthAt(i), data: this.dataAt(i) };
+  }
+
+  private lengthAt(i: number): number {
+    return this.words[HEADER_WORDS + i * RECORD_WORDS + R_LEN]!;
+  }
+
+  private dataAt(i: number): Buffer {
+    const r = HEADER_WORDS + i * RECORD_WORDS;
+    return new PacketBuffer(
+      this.buffer,
+      this.dataStart + this.words[r + R_OFFSET]!,
+      this.words[r + R_CAPLEN]!,
+    ) as unknown as Buffer;
+  }
+
+  private timeAt<U extends TimeUnit>(i: number, unit: U): TimeOf<U> {
+    const r = HEADER_WORDS + i * RECORD_WORDS;
+    const sec = this.words[r + R_SEC_LO]! + this.words[r + R_SEC_HI]! * TWO_32;
+    return toTime(sec, this.words[r + R_FRAC]!, this.precision, unit) as TimeOf<U>;
+  }
+
+  private check(): void {
+    if (this.isReleased) throw new PcapError(ErrorCode.ECLOSED, 'the packet batch was released');
   }
 }
 

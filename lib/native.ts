@@ -66,6 +66,7 @@ export interface BatchLayout {
   dataStart: number;
   precision: number;
   datalink: number;
+  byteLength: number;
   secondsLow: number;
   secondsHigh: number;
   fraction: number;
@@ -87,6 +88,7 @@ export interface NativeAddon {
     control: Int32Array,
     ackedIndex: number,
     posted: number,
+    spare?: ArrayBuffer,
   ): ArrayBuffer | number;
   wake(id: number): void;
   shutdown(): void;

@@ -74,6 +74,8 @@ export type Request =
   | { op: 'timestamp-types'; seq: number }
   | { op: 'record'; seq: number; path: string; append: boolean; deliver: boolean; count: number }
   | { op: 'stop-record'; seq: number }
+  /** A released batch's buffer, for the capture thread to fill again (no reply). */
+  | { op: 'recycle'; seq: number; buffer: ArrayBuffer }
   | { op: 'close'; seq: number };
 
 /** One packet or one batch for a savefile writer. */

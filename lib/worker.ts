@@ -60,6 +60,13 @@ function runLoop(job: CaptureJob | OfflineJob): void {
   const { id, netmask } = opened;
   const { maxPackets, maxBytes, flushMicros } = job.batch;
   let posted = 0;
+  // Buffers of released batches (and of batches only recorded), to be filled
+  // again; a few at most: more would only be memory held for nothing.
+  const spares: ArrayBuffer[] = [];
+  const maxSpares = job.maxBatchesInFlight + 1;
+  const keepSpare = (buffer: ArrayBuffer): void => {
+    if (spares.length < maxSpares) spares.push(buffer);
+  };
   let closeSeq = -1;
   let failure: WireError | undefined;
   let recorder: Recorder | undefined;
@@ -113,6 +120,9 @@ function runLoop(job: CaptureJob | OfflineJob): void {
         case 'stop-record':
           reply.value = stopRecording();
           break;
+        case 'recycle':
+          keepSpare(request.buffer);
+          return;
         case 'close':
           closeSeq = request.seq;
           return;
@@ -138,12 +148,14 @@ function runLoop(job: CaptureJob | OfflineJob): void {
       continue;
     }
     let result: ArrayBuffer | number;
+    const spare = spares.pop();
     try {
-      result = native.next(id, maxPackets, maxBytes, flushMicros, control, CONTROL_ACKED, posted);
+      result = native.next(id, maxPackets, maxBytes, flushMicros, control, CONTROL_ACKED, posted, spare);
     } catch (e) {
       failure = toWireError(e);
       break;
     }
+    if (spare && result !== spare) spares.push(spare);
     if (typeof result !== 'number') {
       if (recorder) {
         const n = native.dumpBatch(recorder.id, result, recorder.remaining);
@@ -155,7 +167,10 @@ function runLoop(job: CaptureJob | OfflineJob): void {
         } else if (!deliver) {
           port.postMessage({ type: 'recorded', written: recorder.written, done: false });
         }
-        if (!deliver) continue;
+        if (!deliver) {
+          keepSpare(result); // seen by nobody: fill it again
+          continue;
+        }
       }
       port.postMessage(result, [result]);
       posted++;

@@ -1,0 +1,135 @@
+/**
+ * Packet batches and PacketBatch.release(): a released batch's memory carries
+ * a later batch, and nothing anyone can still see is ever overwritten. The
+ * savefile is written by this library and checked by tcpdump; every read is
+ * compared with a read that releases nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSavefile, openOffline, type PacketBatch } from '../lib';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-batches-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const COUNT = 30_000;
+const file = path.join(dir, 'mixed.pcap');
+
+/** Packet i: a length that varies from 60 to 1,514 bytes, and i in its first bytes. */
+function frame(i: number): Buffer {
+  const data = Buffer.alloc(60 + ((i * 7919) % 1455));
+  data.writeUInt32BE(i, 0);
+  data.writeUInt32BE(i ^ 0x5a5a5a5a, data.length - 4);
+  return data;
+}
+
+/** What a reader saw of each packet: "seq length tail time". */
+function digest(seq: number, length: number, tail: number, sec: number, frac: number): string {
+  return `${seq} ${length} ${tail} ${sec}.${frac}`;
+}
+
+beforeAll(async () => {
+  const writer = await createSavefile(file);
+  for (let i = 0; i < COUNT; i++) {
+    writer.write({ time: { sec: 1_700_000_000 + Math.floor(i / 1000), usec: (i % 1000) * 997 }, data: frame(i) });
+  }
+  await writer.close();
+  const lines = execFileSync('tcpdump', ['-r', file, '-n', '-q'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+    .split('\n')
+    .filter((l) => l !== '');
+  expect(lines).toHaveLength(COUNT);
+});
+
+/** Reads the file through 'batch' events; `onBatch` may release. */
+async function readBatches(onBatch: (b: PacketBatch) => void): Promise<string[]> {
+  const s = await openOffline(file);
+  const seen: string[] = [];
+  s.on('batch', (b: PacketBatch) => {
+    for (let i = 0; i < b.count; i++) {
+      const at = b.offset(i);
+      const view = new DataView(b.bytes.buffer, at, b.caplen(i));
+      seen.push(digest(view.getUint32(0), b.length(i), view.getUint32(b.caplen(i) - 4), b.seconds(i), b.fraction(i)));
+    }
+    onBatch(b);
+  });
+  await new Promise((resolve, reject) => {
+    s.once('end', resolve);
+    s.once('error', reject);
+  });
+  return seen;
+}
+
+describe('PacketBatch.release()', () => {
+  test('released batches carry later ones: every packet read is the same as without release()', async () => {
+    const plain = await readBatches(() => undefined);
+    expect(plain).toHaveLength(COUNT);
+    expect(plain[12_345]).toBe(digest(12_345, frame(12_345).length, 12_345 ^ 0x5a5a5a5a, 1_700_000_012, 345 * 997));
+
+    const released: PacketBatch[] = [];
+    let recycledBuffers = 0;
+    const withRelease = await readBatches((b) => {
+      // A recycled buffer is sized for any batch, so it is larger than this one.
+      if (b.buffer.byteLength > b.bytes.byteLength) recycledBuffers++;
+      released.push(b);
+      b.release();
+    });
+    expect(withRelease).toEqual(plain);
+    expect(recycledBuffers).toBeGreaterThan(0);
+    // Released batches went back: their memory is gone from JavaScript.
+    expect(released.filter((b) => b.buffer.byteLength === 0).length).toBeGreaterThan(0);
+  });
+
+  test('a released batch throws ECLOSED; its views are empty once its memory went back', async () => {
+    const s = await openOffline(file);
+    const batch = await new Promise<PacketBatch>((resolve) => s.once('batch', resolve));
+    const kept = batch.data(0);
+    batch.release();
+    batch.release(); // idempotent
+    expect(batch.released).toBe(true);
+    for (const use of [() => batch.length(0), () => batch.data(0), () => batch.packet(0, 'timestamp')]) {
+      expect(use).toThrow(expect.objectContaining({ code: 'ECLOSED', message: 'the packet batch was released' }));
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(batch.buffer.byteLength).toBe(0);
+    expect(kept.length).toBe(0); // detached, never another packet's bytes
+    await s.close();
+  });
+
+  test("packets handed to 'packet' listeners stay valid when their batch is released", async () => {
+    const s = await openOffline(file);
+    const kept: Buffer[] = [];
+    s.on('packet', (p) => kept.push(p.data));
+    s.on('batch', (b: PacketBatch) => b.release());
+    await new Promise((r) => s.once('end', r));
+    expect(kept).toHaveLength(COUNT);
+    for (let i = 0; i < COUNT; i += 997) expect(kept[i]).toEqual(frame(i));
+  });
+
+  test('iteration beside a releasing batch listener: every packet once, and iterated packets stay valid', async () => {
+    const s = await openOffline(file);
+    const seqs: number[] = [];
+    s.on('batch', (b: PacketBatch) => {
+      for (let i = 0; i < b.count; i++) seqs.push(b.data(i).readUInt32BE(0));
+      b.release();
+    });
+    const kept: Buffer[] = [];
+    for await (const p of s) kept.push(p.data);
+    for (const data of kept) seqs.push(data.readUInt32BE(0));
+    expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: COUNT }, (_, i) => i));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.filter((data) => !data.equals(frame(data.readUInt32BE(0))))).toEqual([]);
+  });
+
+  test('release() after the socket ended or closed is harmless', async () => {
+    const s = await openOffline(file);
+    const batches: PacketBatch[] = [];
+    s.on('batch', (b: PacketBatch) => batches.push(b));
+    await new Promise((r) => s.once('end', r));
+    for (const b of batches) b.release();
+    expect(batches.every((b) => b.released)).toBe(true);
+  });
+});
