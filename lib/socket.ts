@@ -668,8 +668,19 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         // packets go to 'packet' listeners, or wait for readers.
         else if (this.listenerCount('packet') === 0) break;
         if (this.listenerCount('packet') > 0) batch.pinned = true;
+        let spent = false;
         while (this.cursor < batch.count && this.delivering && this.listenerCount('packet') > 0) {
+          // The budget is looked at within a batch too: 1,024 packets can take
+          // milliseconds while the code is still cold, or across a collection.
+          if ((this.cursor & 63) === 63 && performance.now() - this.turnStart >= DRAIN_BUDGET_MS) {
+            spent = true;
+            break;
+          }
           this.emit('packet', batch.packetAt(this.cursor++, this.timeUnit));
+        }
+        if (spent) {
+          this.deferDrain();
+          break;
         }
         if (!this.delivering) break;
         this.cursor = batch.count;
