@@ -64,6 +64,7 @@ async function openPeer() {
         count += n;
         batches++;
         delivered(n);
+        if (options.release) b.release(); // the batch's memory carries a later one
       });
     } else {
       socket.on('packet', (p) => {

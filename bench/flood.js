@@ -51,6 +51,14 @@ const CONFIGS = [
     options: { open: { timeout: 10 } },
   },
   {
+    // The same, with the handler releasing each batch (PacketBatch.release()):
+    // no fresh memory per batch once the first few have come back.
+    key: 'ewpcap-batch-t10-release',
+    label: "ewpcap 'batch' + release(), timeout: 10 (ms)",
+    peer: 'ewpcap-batch',
+    options: { open: { timeout: 10 }, release: true },
+  },
+  {
     key: 'ewpcap-packet-t10',
     label: "ewpcap 'packet', timeout: 10 (ms)",
     peer: 'ewpcap-packet',

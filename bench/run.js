@@ -260,11 +260,16 @@ function targets(R) {
     const cmp = [];
     if (np) cmp.push(`node_pcap immediate ${n(np.summary.cpuPerMillion)}`);
     if (npd) cmp.push(`node_pcap default ${n(npd.summary.cpuPerMillion)}`);
+    // Both with a packet-buffer timeout (TPACKET_V3), as node_pcap's default is.
+    const t10 = F['ewpcap-batch-t10']?.summary.cpuPerMillion;
+    const t10r = F['ewpcap-batch-t10-release']?.summary.cpuPerMillion;
     rows.push([
       'CPU per packet no higher than node_pcap’s (s per million captured)',
-      `ewpcap 'batch' ${n(e)}, 'packet' ${n(F['ewpcap-packet']?.summary.cpuPerMillion)} vs ${cmp.join(', ')}`,
+      `ewpcap 'batch' ${n(e)}, 'packet' ${n(F['ewpcap-packet']?.summary.cpuPerMillion)}; with timeout 10 ms: 'batch' ${n(t10)}, 'batch' + release() ${n(t10r)} vs ${cmp.join(', ')}`,
       `same mode (immediate): ${verdict(np ? e <= np.summary.cpuPerMillion : undefined)}; each with its defaults: ${verdict(
         npd ? e <= npd.summary.cpuPerMillion : undefined,
+      )}; both with a timeout: 'batch' ${verdict(npd && num(t10) ? t10 <= npd.summary.cpuPerMillion : undefined)}, + release() ${verdict(
+        npd && num(t10r) ? t10r <= npd.summary.cpuPerMillion : undefined,
       )}`,
     ]);
   }
