@@ -148,9 +148,25 @@ const READERS = {
   },
 };
 
+// The same readers in a process whose glibc malloc asks for transparent huge
+// pages (a user-side setting, not the library's): shows how much of a reader's
+// time is page faults on fresh batch memory (see docs/ARCHITECTURE.md).
+const HUGETLB = 'glibc.malloc.hugetlb=1';
+const VARIANTS = {
+  // prewarm() before the clock starts: the open no longer starts a thread.
+  'ewpcap packet events, after prewarm()': { reader: 'ewpcap packet events', prewarm: true },
+  'ewpcap batch API, release(), after prewarm()': { reader: 'ewpcap batch API, release()', prewarm: true },
+  [`ewpcap packet events, GLIBC_TUNABLES=${HUGETLB}`]: {
+    reader: 'ewpcap packet events',
+    env: { GLIBC_TUNABLES: HUGETLB },
+  },
+  [`ewpcap batch API, GLIBC_TUNABLES=${HUGETLB}`]: { reader: 'ewpcap batch API', env: { GLIBC_TUNABLES: HUGETLB } },
+};
+
 async function runReader(name, file) {
   const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
   const m = require(root);
+  if (args.includes('--prewarm')) await m.prewarm();
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   const t0 = performance.now();
@@ -188,14 +204,19 @@ async function main() {
   const file = path.join(dir, 'udp60.pcap');
   makeFile(file, packets);
   const havePcap = fs.existsSync(path.join(__dirname, 'peers', 'node_modules', 'pcap'));
-  const names = Object.keys(READERS).filter((n) => havePcap || !n.startsWith('node_pcap'));
+  const names = [...Object.keys(READERS), ...Object.keys(VARIANTS)].filter(
+    (n) => havePcap || !n.startsWith('node_pcap'),
+  );
   const empty = path.join(dir, 'one.pcap');
   makeFile(empty, 1);
   const runReaderProcess = (name, f, expected) => {
     const t0 = process.hrtime.bigint();
-    const res = spawnSync(process.execPath, [__filename, '--reader', name, f], {
+    const variant = VARIANTS[name];
+    const argv = [__filename, '--reader', variant?.reader ?? name, f, ...(variant?.prewarm ? ['--prewarm'] : [])];
+    const res = spawnSync(process.execPath, argv, {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
+      env: { ...process.env, ...variant?.env },
     });
     const total = Number(process.hrtime.bigint() - t0) / 1e6;
     if (res.status !== 0) throw new Error(`${name}: ${res.stderr}`);

@@ -23,7 +23,20 @@ export type {
 export { DEFAULTS } from './options';
 
 import { native } from './native';
+import { checkInteger } from './options';
 import { pool } from './pool';
+
+/**
+ * Starts capture threads ahead of time (default 1), each with the addon and
+ * libpcap loaded, so that the next open() or openOffline() does not pay a
+ * thread's start-up (tens of milliseconds, and a few of them on the main
+ * thread). The threads wait for their first socket however long it takes,
+ * and never keep the process alive. Rejects with ELIBPCAP when libpcap
+ * cannot be loaded.
+ */
+export async function prewarm(threads = 1): Promise<void> {
+  await pool.prewarm(checkInteger(threads, 'threads', 1, 64));
+}
 
 /**
  * Native capture handles open in this process and the capture thread pool's

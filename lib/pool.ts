@@ -15,7 +15,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, PcapError } from './errors';
 import { packageRoot } from './native';
-import type { Job, JobDone, JobRequest } from './protocol';
+import { toPcapError } from './errors';
+import type { Job, JobRequest, PoolMessage } from './protocol';
 
 const IDLE_MS = 30_000;
 
@@ -30,6 +31,10 @@ function workerFile(): string {
 
 interface PooledThread {
   worker: Worker;
+  /** Settles when the thread has loaded the addon and libpcap (its 'ready' message). */
+  ready: Promise<void>;
+  /** Spawned by prewarm() and not used yet: kept until its first job. */
+  prewarmed?: boolean;
   idleTimer?: NodeJS.Timeout;
   /** The job running on the thread, if any. */
   job?: { id: number; onExit: (error: PcapError) => void };
@@ -65,6 +70,7 @@ export class CaptureThreadPool {
     const thread = this.idle.pop() ?? this.spawn();
     if (thread.idleTimer) clearTimeout(thread.idleTimer);
     thread.idleTimer = undefined;
+    thread.prewarmed = false;
     const id = this.nextJobId++;
     thread.job = { id, onExit };
     this.busy.add(thread);
@@ -76,8 +82,35 @@ export class CaptureThreadPool {
     if (thread.job?.id !== jobId) return;
     thread.job = undefined;
     this.busy.delete(thread);
+    this.park(thread);
+  }
+
+  private park(thread: PooledThread): void {
     this.idle.push(thread);
-    thread.idleTimer = setTimeout(() => this.retire(thread), IDLE_MS).unref();
+    if (!thread.prewarmed) thread.idleTimer = setTimeout(() => this.retire(thread), IDLE_MS).unref();
+  }
+
+  /**
+   * Starts threads until `count` are idle, each with the addon and libpcap
+   * loaded, so that the next open() pays no thread start-up. Threads started
+   * here wait for their first job however long it takes (idle threads
+   * otherwise go after IDLE_MS). Rejects if libpcap cannot be loaded.
+   */
+  async prewarm(count: number): Promise<void> {
+    const threads = [...this.idle];
+    while (threads.length < count) {
+      const thread = this.spawn();
+      thread.prewarmed = true;
+      this.park(thread);
+      threads.push(thread);
+    }
+    // The process stays up until they are ready, as for any awaited operation.
+    for (const t of threads) t.worker.ref();
+    try {
+      await Promise.all(threads.map((t) => t.ready));
+    } finally {
+      for (const t of threads) t.worker.unref();
+    }
   }
 
   stats(): PoolStats {
@@ -86,11 +119,16 @@ export class CaptureThreadPool {
 
   private spawn(): PooledThread {
     const worker = new Worker(workerFile(), { stdout: false, stderr: false });
-    const thread: PooledThread = { worker };
-    worker.on('message', (message: JobDone) => {
+    let settle!: (error?: PcapError) => void;
+    const ready = new Promise<void>((resolve, reject) => (settle = (e) => (e ? reject(e) : resolve())));
+    ready.catch(() => undefined); // only prewarm() looks at it
+    const thread: PooledThread = { worker, ready };
+    worker.on('message', (message: PoolMessage) => {
       if (message.kind === 'done') this.release(thread, message.jobId);
+      else if (message.kind === 'ready') settle(message.error && toPcapError(message.error));
     });
     const lost = (why: string) => {
+      settle(new PcapError(ErrorCode.EPCAP, `the capture thread ended unexpectedly: ${why}`));
       this.busy.delete(thread);
       const at = this.idle.indexOf(thread);
       if (at >= 0) this.idle.splice(at, 1);

@@ -106,3 +106,14 @@ export interface JobDone {
   kind: 'done';
   jobId: number;
 }
+
+/**
+ * Posted on the worker's parentPort once, when the thread has loaded the
+ * addon and tried to load libpcap (`error` if that failed).
+ */
+export interface ThreadReady {
+  kind: 'ready';
+  error?: WireError;
+}
+
+export type PoolMessage = JobDone | ThreadReady;

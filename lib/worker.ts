@@ -20,6 +20,7 @@ import {
   type OfflineJob,
   type Reply,
   type Request,
+  type ThreadReady,
   type WriterJob,
   type WriterRequest,
 } from './protocol';
@@ -254,4 +255,12 @@ if (parentPort) {
       done();
     }
   });
+  // Load libpcap now, so that the first job does not wait for it (prewarm()).
+  const ready: ThreadReady = { kind: 'ready' };
+  try {
+    native.libVersion();
+  } catch (e) {
+    ready.error = toWireError(e);
+  }
+  parent.postMessage(ready);
 }
