@@ -163,6 +163,28 @@ const VARIANTS = {
   [`ewpcap batch API, GLIBC_TUNABLES=${HUGETLB}`]: { reader: 'ewpcap batch API', env: { GLIBC_TUNABLES: HUGETLB } },
 };
 
+/**
+ * The machine's own floor for the event-loop figures: a fresh process that
+ * requires ewpcap, then for `ms` either idles or has one worker thread spin
+ * (as a capture thread reading a file keeps one CPU busy), measured the same
+ * way as the readers.
+ */
+async function runFloor(kind, ms) {
+  const { monitorEventLoopDelay } = require('node:perf_hooks');
+  const { Worker } = require('node:worker_threads');
+  require(root);
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const spinner =
+    kind === 'busy'
+      ? new Worker(`const end = Date.now() + ${ms}; let x = 0; while (Date.now() < end) x++;`, { eval: true })
+      : undefined;
+  await new Promise((r) => setTimeout(r, ms + 2));
+  h.disable();
+  await spinner?.terminate();
+  process.stdout.write(JSON.stringify({ p99: h.percentile(99) / 1e6, max: h.max / 1e6 }));
+}
+
 async function runReader(name, file) {
   const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
   const m = require(root);
@@ -197,6 +219,7 @@ function median(xs) {
 
 async function main() {
   if (args[0] === '--reader') return runReader(args[1], args[2]);
+  if (args[0] === '--floor') return runFloor(args[1], Number(args[2]));
   const runs = Number(opt('runs', 5));
   const packets = Number(opt('packets', 1_000_000));
   const out = opt('out', path.join(__dirname, 'OFFLINE.md'));
@@ -263,6 +286,16 @@ async function main() {
   const tcpdumpStart = median(tdStart);
   const tcpdumpRead = tcpdumpMs - tcpdumpStart;
   fs.rmSync(dir, { recursive: true, force: true });
+  const floor = {};
+  for (const kind of ['idle', 'busy']) {
+    const samples = [];
+    for (let r = 0; r < runs; r++) {
+      const res = spawnSync(process.execPath, [__filename, '--floor', kind, '200'], { encoding: 'utf8' });
+      if (res.status !== 0) throw new Error(`floor ${kind}: ${res.stderr}`);
+      samples.push(JSON.parse(res.stdout));
+    }
+    floor[kind] = { p99: median(samples.map((x) => x.p99)), max: Math.max(...samples.map((x) => x.max)) };
+  }
 
   const pps = (ms) => Math.round(packets / (ms / 1000)).toLocaleString('en-US');
   const counting = rows.find((r) => r.name.startsWith('node_pcap, counting'));
@@ -289,6 +322,10 @@ async function main() {
       'tcpdump: whole runs. Node readers: from the open call to the last packet (for ewpcap that includes starting a pool thread and opening the file on it). ' +
       'Event-loop delay values are the gaps between runs of a 1 ms timer (so they include that 1 ms), p50 and p99 medians over the runs, with the worst run in brackets; max over all runs.',
     '',
+    `The machine's floor, measured the same way over 200 ms in fresh processes (median p99 of ${runs}, worst max): ` +
+      `idle ${floor.idle.p99.toFixed(2)} / max ${floor.idle.max.toFixed(2)} ms; ` +
+      `with one worker thread spinning (as a reading thread keeps a CPU busy) ${floor.busy.p99.toFixed(2)} / max ${floor.busy.max.toFixed(2)} ms.`,
+    '',
     ...['ewpcap batch API', 'ewpcap batch API, release()']
       .map((n) => rows.find((r) => r.name === n))
       .filter(Boolean)
@@ -304,6 +341,9 @@ async function main() {
       : []),
     '',
   ];
+  // The hand-written analysis, as run.js appends bench/ANALYSIS.md.
+  const analysis = path.join(__dirname, 'OFFLINE-ANALYSIS.md');
+  if (fs.existsSync(analysis)) lines.push(fs.readFileSync(analysis, 'utf8'));
   fs.writeFileSync(out, lines.join('\n'));
   process.stdout.write(lines.join('\n') + '\n');
 }
