@@ -13,6 +13,7 @@
  * monitorEventLoopDelay({ resolution: 1 }) for the Node readers.
  *
  *   node bench/offline.js [--runs 5] [--packets 1000000] [--out bench/OFFLINE.md]
+ *   node bench/offline.js --render   (re-append bench/OFFLINE-ANALYSIS.md after editing it)
  *
  * Start-up is accounted the same way for every reader: each also reads a
  * 1-packet file of the same kind, in as many fresh processes, and the read
@@ -81,6 +82,20 @@ function makeFile(file, count) {
   fs.closeSync(fd);
 }
 
+/** 'batch' events, summing wire lengths; `release` hands each batch back when done. */
+async function readBatches(file, m, release) {
+  const s = await m.openOffline(file);
+  let n = 0;
+  let bytes = 0;
+  s.on('batch', (b) => {
+    for (let i = 0; i < b.count; i++) bytes += b.length(i);
+    n += b.count;
+    if (release) b.release();
+  });
+  await new Promise((r) => s.once('end', r));
+  return { n, bytes };
+}
+
 // Each reader runs in its own process: `node bench/offline.js --reader NAME FILE`.
 const READERS = {
   async 'ewpcap packet events'(file, m) {
@@ -103,29 +118,8 @@ const READERS = {
     }
     return { n };
   },
-  async 'ewpcap batch API'(file, m) {
-    const s = await m.openOffline(file);
-    let n = 0;
-    let bytes = 0;
-    s.on('batch', (b) => {
-      for (let i = 0; i < b.count; i++) bytes += b.length(i);
-      n += b.count;
-    });
-    await new Promise((r) => s.once('end', r));
-    return { n, bytes };
-  },
-  async 'ewpcap batch API, release()'(file, m) {
-    const s = await m.openOffline(file);
-    let n = 0;
-    let bytes = 0;
-    s.on('batch', (b) => {
-      for (let i = 0; i < b.count; i++) bytes += b.length(i);
-      n += b.count;
-      b.release();
-    });
-    await new Promise((r) => s.once('end', r));
-    return { n, bytes };
-  },
+  'ewpcap batch API': (file, m) => readBatches(file, m, false),
+  'ewpcap batch API, release()': (file, m) => readBatches(file, m, true),
   async 'node_pcap, counting (reused buffer)'(file) {
     const pcap = require(path.join(__dirname, 'peers', 'node_modules', 'pcap'));
     const session = pcap.createOfflineSession(file, '');
@@ -212,6 +206,21 @@ async function runReader(name, file) {
   );
 }
 
+// The hand-written analysis (bench/OFFLINE-ANALYSIS.md, starting with this
+// heading) follows the generated tables, as run.js appends bench/ANALYSIS.md.
+const ANALYSIS_HEADING = '## Analysis (hand-written)';
+function withAnalysis(tables) {
+  const analysis = path.join(__dirname, 'OFFLINE-ANALYSIS.md');
+  return fs.existsSync(analysis) ? `${tables}\n${fs.readFileSync(analysis, 'utf8')}` : tables;
+}
+
+/** --render: keeps the last run's tables and appends the analysis as it is now. */
+function render(out) {
+  const text = fs.readFileSync(out, 'utf8');
+  const at = text.indexOf(ANALYSIS_HEADING);
+  fs.writeFileSync(out, withAnalysis(at >= 0 ? text.slice(0, at).replace(/\n+$/, '\n') : text));
+}
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -220,6 +229,7 @@ function median(xs) {
 async function main() {
   if (args[0] === '--reader') return runReader(args[1], args[2]);
   if (args[0] === '--floor') return runFloor(args[1], Number(args[2]));
+  if (args[0] === '--render') return render(opt('out', path.join(__dirname, 'OFFLINE.md')));
   const runs = Number(opt('runs', 5));
   const packets = Number(opt('packets', 1_000_000));
   const out = opt('out', path.join(__dirname, 'OFFLINE.md'));
@@ -247,18 +257,31 @@ async function main() {
     if (s.n !== expected) throw new Error(`${name}: read ${s.n} packets, expected ${expected}`);
     return { ...s, total };
   };
-  const rows = [];
-  for (const name of names) {
-    const samples = [];
-    const starts = [];
-    // Alternate big and 1-packet runs, so that drifting machine load falls on both.
-    for (let r = 0; r < runs; r++) {
-      samples.push(runReaderProcess(name, file, packets));
-      starts.push(runReaderProcess(name, empty, 1));
+  // Round-robin: every round runs each reader once on each file, tcpdump
+  // included, so that load drifting over minutes on a shared machine falls on
+  // all of them alike (their ratios are what the targets compare).
+  const samples = new Map(names.map((n) => [n, { big: [], one: [] }]));
+  const td = [];
+  const tdStart = [];
+  const tcpdumpRun = (f) => {
+    const t0 = process.hrtime.bigint();
+    execFileSync('tcpdump', ['-r', f, '-w', '/dev/null'], { stdio: 'ignore' });
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  for (let r = 0; r < runs; r++) {
+    for (const name of names) {
+      samples.get(name).big.push(runReaderProcess(name, file, packets));
+      samples.get(name).one.push(runReaderProcess(name, empty, 1));
     }
-    const pick = (k) => median(samples.map((s) => s[k]));
-    const startMs = median(starts.map((s) => s.ms));
-    rows.push({
+    td.push(tcpdumpRun(file));
+    tdStart.push(tcpdumpRun(empty));
+    process.stderr.write(`round ${r + 1} of ${runs} done\n`);
+  }
+  const rows = names.map((name) => {
+    const { big, one } = samples.get(name);
+    const pick = (k) => median(big.map((s) => s[k]));
+    const startMs = median(one.map((s) => s.ms));
+    return {
       name,
       readMs: pick('ms') - startMs,
       startMs,
@@ -266,22 +289,11 @@ async function main() {
       cpuMs: pick('cpuMs'),
       p50: pick('p50'),
       p99: pick('p99'),
-      p99Worst: Math.max(...samples.map((s) => s.p99)),
-      max: Math.max(...samples.map((s) => s.max)),
+      p99Worst: Math.max(...big.map((s) => s.p99)),
+      max: Math.max(...big.map((s) => s.max)),
       rss: pick('rss'),
-    });
-    process.stderr.write(`${name}: ${JSON.stringify(rows[rows.length - 1])}\n`);
-  }
-  const td = [];
-  const tdStart = [];
-  for (let r = 0; r < runs; r++) {
-    let t0 = process.hrtime.bigint();
-    execFileSync('tcpdump', ['-r', file, '-w', '/dev/null'], { stdio: 'ignore' });
-    td.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    t0 = process.hrtime.bigint();
-    execFileSync('tcpdump', ['-r', empty, '-w', '/dev/null'], { stdio: 'ignore' });
-    tdStart.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
+    };
+  });
   const tcpdumpMs = median(td);
   const tcpdumpStart = median(tdStart);
   const tcpdumpRead = tcpdumpMs - tcpdumpStart;
@@ -303,7 +315,7 @@ async function main() {
     `## Offline read: ${packets.toLocaleString('en-US')} packets of 60-byte UDP frames`,
     '',
     `Machine: ${os.cpus().length} x ${os.cpus()[0].model}, ${os.release()}, Node ${process.version}, ${require(root).libVersion()}, ` +
-      `${execFileSync('tcpdump', ['--version'], { encoding: 'utf8' }).split('\n')[0]}. Medians of ${runs} runs, each reader in a fresh process.`,
+      `${execFileSync('tcpdump', ['--version'], { encoding: 'utf8' }).split('\n')[0]}. Medians of ${runs} rounds; each round runs every reader once (round-robin), each in a fresh process.`,
     '',
     'Reproduce: `npm run build && node bench/offline.js`',
     '',
@@ -318,7 +330,7 @@ async function main() {
     `| tcpdump -r FILE -w /dev/null | ${tcpdumpRead.toFixed(0)} | ${pps(tcpdumpRead)} | ${tcpdumpStart.toFixed(0)} (whole run) | ${tcpdumpMs.toFixed(0)} | | | |` +
       (counting ? ' |' : ''),
     '',
-    `Read phase = median time for the ${packets.toLocaleString('en-US')}-packet file minus the median for a 1-packet file (same reader, fresh processes, runs alternated). ` +
+    `Read phase = median time for the ${packets.toLocaleString('en-US')}-packet file minus the median for a 1-packet file (same reader, fresh processes, in the same rounds). ` +
       'tcpdump: whole runs. Node readers: from the open call to the last packet (for ewpcap that includes starting a pool thread and opening the file on it). ' +
       'Event-loop delay values are the gaps between runs of a 1 ms timer (so they include that 1 ms), p50 and p99 medians over the runs, with the worst run in brackets; max over all runs.',
     '',
@@ -341,10 +353,7 @@ async function main() {
       : []),
     '',
   ];
-  // The hand-written analysis, as run.js appends bench/ANALYSIS.md.
-  const analysis = path.join(__dirname, 'OFFLINE-ANALYSIS.md');
-  if (fs.existsSync(analysis)) lines.push(fs.readFileSync(analysis, 'utf8'));
-  fs.writeFileSync(out, lines.join('\n'));
+  fs.writeFileSync(out, withAnalysis(lines.join('\n')));
   process.stdout.write(lines.join('\n') + '\n');
 }
 
