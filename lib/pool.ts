@@ -13,9 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ErrorCode, PcapError } from './errors';
+import { ErrorCode, PcapError, toPcapError } from './errors';
 import { packageRoot } from './native';
-import { toPcapError } from './errors';
 import type { Job, JobRequest, PoolMessage } from './protocol';
 
 const IDLE_MS = 30_000;
@@ -98,6 +97,12 @@ export class CaptureThreadPool {
    */
   async prewarm(count: number): Promise<void> {
     const threads = [...this.idle];
+    for (const thread of threads) {
+      // Already idle: kept from now on as well, like the ones started here.
+      if (thread.idleTimer) clearTimeout(thread.idleTimer);
+      thread.idleTimer = undefined;
+      thread.prewarmed = true;
+    }
     while (threads.length < count) {
       const thread = this.spawn();
       thread.prewarmed = true;
