@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { captureToFile, createSavefile, diagnostics, open, openOffline, type Packet, type PacketBatch } from '../lib';
 import { describeLive, T } from './support/netns';
 import { FRAME_FILTER, framer, sendFrames, sleep } from './support/traffic';
@@ -166,6 +167,32 @@ describe('the savefile writer', () => {
     await writer.close();
     expect(tsharkRead(f)).toEqual(tsharkRead(source));
     expect(tcpdumpRead(f, 'nano')).toEqual(tcpdumpRead(source, 'nano'));
+  });
+
+  test('a writer whose thread is terminated is closed with it, not leaked', async () => {
+    const f = file('terminated.pcap');
+    const before = diagnostics().writers;
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const { createSavefile } = require(workerData.root);
+       (async () => {
+         const w = await createSavefile(workerData.path);
+         for (let i = 0; i < 100; i++) w.write({ time: i, data: Buffer.alloc(60, i) });
+         await w.flush();
+         setInterval(() => {}, 1 << 30); // stay up (with the writer open) until terminated
+         parentPort.postMessage('written');
+       })();`,
+      { eval: true, workerData: { root: path.resolve(__dirname, '..'), path: f } },
+    );
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(diagnostics().writers).toBe(before + 1);
+    await worker.terminate(); // its pool thread, which holds the writer, goes too
+    for (let i = 0; i < 100 && diagnostics().writers > before; i++) await sleep(50);
+    expect(diagnostics().writers).toBe(before);
+    expect(tcpdumpRead(f)).toHaveLength(100);
   });
 
   test('bad input is a typed error: unwritable path, bad options, bad packets', async () => {

@@ -38,9 +38,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchLayout", BatchLayout(env));
   exports.Set("sourceFingerprint", EWPCAP_SOURCE_FINGERPRINT_STRING);
   // A worker thread that goes away (terminate(), process exit) takes its
-  // handles with it.
+  // handles and savefile writers with it.
   napi_env raw = env;
-  env.AddCleanupHook([raw]() { closeHandlesOwnedBy(raw); });
+  env.AddCleanupHook([raw]() {
+    closeHandlesOwnedBy(raw);
+    closeDumpersOwnedBy(raw);
+  });
   return exports;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #endif
 #include <unordered_map>
+#include <vector>
 
 #include "batch_layout.h"
 #include "capture.h"
@@ -22,7 +23,8 @@ struct Dumper {
     if (dead) lib->pcap_close(dead);
   }
   const Libpcap* lib = nullptr;
-  pcap_t* dead = nullptr;  // pcap_open_dead handle, when not writing a live capture
+  napi_env owner = nullptr;  // the environment (thread) that opened it
+  pcap_t* dead = nullptr;    // pcap_open_dead handle, when not writing a live capture
   pcap_dumper_t* dumper = nullptr;
   int precision = 0;
   std::mutex mutex;  // a writer may be used from more than one thread over its life
@@ -130,6 +132,7 @@ Napi::Value DumpOpen(const Napi::CallbackInfo& info) {
   bool append = info[4].As<Napi::Boolean>().Value();
   auto d = std::make_shared<Dumper>();
   d->lib = &lib;
+  d->owner = env;
   if (precision == pcapabi::TSTAMP_PRECISION_NANO) {
     if (!lib.pcap_open_dead_with_tstamp_precision) {
       throwError(env, "EINVAL", "this libpcap cannot write nanosecond savefiles");
@@ -156,6 +159,7 @@ Napi::Value DumpOpenFor(const Napi::CallbackInfo& info) {
   const Libpcap& lib = *h->lib;
   auto d = std::make_shared<Dumper>();
   d->lib = &lib;
+  d->owner = env;
   d->precision = h->precision;
   d->dumper = openDumper(env, lib, h->pcap, path, append);
   return Napi::Number::New(env, registerDumper(std::move(d)));
@@ -254,6 +258,22 @@ Napi::Value DumperCount(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void closeDumpersOwnedBy(napi_env env) {
+  std::vector<std::shared_ptr<Dumper>> doomed;
+  {
+    std::lock_guard<std::mutex> lock(dumpersMutex);
+    for (auto it = dumpers.begin(); it != dumpers.end();) {
+      if (it->second->owner == env) {
+        doomed.push_back(std::move(it->second));
+        it = dumpers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  // pcap_dump_close (which flushes) runs here, outside the lock, as the shared_ptrs go.
+}
 
 void initSavefile(Napi::Env env, Napi::Object exports) {
   exports.Set("openOffline", Napi::Function::New(env, OpenOffline, "openOffline"));
