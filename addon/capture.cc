@@ -7,6 +7,7 @@
 
 #include "batch_layout.h"
 #include "errors.h"
+#include "owned.h"
 
 #ifdef _WIN32
 #include <windows.h>
@@ -626,19 +627,8 @@ size_t handleCount() {
 }
 
 void closeHandlesOwnedBy(napi_env env) {
-  std::vector<std::shared_ptr<CaptureHandle>> doomed;
-  {
-    std::lock_guard<std::mutex> lock(registryMutex);
-    for (auto it = registry.begin(); it != registry.end();) {
-      if (it->second->owner == env) {
-        doomed.push_back(std::move(it->second));
-        it = registry.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  // pcap_close runs here, outside the lock, as the shared_ptrs go.
+  // pcap_close runs as the returned shared_ptrs go, outside the registry's lock.
+  takeOwnedBy(registry, registryMutex, env);
 }
 
 void shutdownAllHandles() {

@@ -14,6 +14,7 @@
 #include "batch_layout.h"
 #include "capture.h"
 #include "errors.h"
+#include "owned.h"
 
 namespace {
 
@@ -260,19 +261,8 @@ Napi::Value DumperCount(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void closeDumpersOwnedBy(napi_env env) {
-  std::vector<std::shared_ptr<Dumper>> doomed;
-  {
-    std::lock_guard<std::mutex> lock(dumpersMutex);
-    for (auto it = dumpers.begin(); it != dumpers.end();) {
-      if (it->second->owner == env) {
-        doomed.push_back(std::move(it->second));
-        it = dumpers.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  // pcap_dump_close (which flushes) runs here, outside the lock, as the shared_ptrs go.
+  // pcap_dump_close (which flushes) runs as the returned shared_ptrs go, outside the lock.
+  takeOwnedBy(dumpers, dumpersMutex, env);
 }
 
 void initSavefile(Napi::Env env, Napi::Object exports) {
