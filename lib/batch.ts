@@ -200,7 +200,8 @@ export class PacketBatch {
     return toTime(sec, this.words[r + R_FRAC]!, this.precision, unit) as TimeOf<U>;
   }
 
-  private check(): void {
+  /** @internal Throws ECLOSED once release() was called. */
+  check(): void {
     if (this.isReleased) throw new PcapError(ErrorCode.ECLOSED, 'the packet batch was released');
   }
 }

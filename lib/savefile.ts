@@ -119,7 +119,7 @@ export class SavefileWriter {
     if (this.closing) throw new PcapError(ErrorCode.ECLOSED, `the savefile writer for ${this.path} is closed`);
     if (packet instanceof PacketBatch) {
       // A copy: the batch's own buffer stays with its packets.
-      if (packet.released) throw new PcapError(ErrorCode.ECLOSED, 'the packet batch was released');
+      packet.check();
       const copy = packet.buffer.slice(0, packet.bytes.byteLength);
       this.items.push({ batch: copy });
       this.transfer.push(copy);

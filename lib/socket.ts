@@ -650,7 +650,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     this.draining = true;
     try {
       while (this.queue.length > 0 && this.delivering) {
-        if (this.readers.length === 0 && performance.now() - this.turnStart >= DRAIN_BUDGET_MS) {
+        if (this.readers.length === 0 && this.turnBudgetSpent()) {
           this.deferDrain();
           break;
         }
@@ -672,7 +672,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         while (this.cursor < batch.count && this.delivering && this.listenerCount('packet') > 0) {
           // The budget is looked at within a batch too: 1,024 packets can take
           // milliseconds while the code is still cold, or across a collection.
-          if ((this.cursor & 63) === 63 && performance.now() - this.turnStart >= DRAIN_BUDGET_MS) {
+          if ((this.cursor & 63) === 63 && this.turnBudgetSpent()) {
             spent = true;
             break;
           }
