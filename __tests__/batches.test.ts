@@ -133,3 +133,25 @@ describe('PacketBatch.release()', () => {
     expect(batches.every((b) => b.released)).toBe(true);
   });
 });
+
+describe('back-pressure', () => {
+  // A consumer slower than the reading thread keeps it stopped at the limit
+  // of batches in flight: it sleeps until the consumer is down to half of
+  // them (none for a limit of 1) and is woken then. A lost wake-up would
+  // leave it asleep for its 250 ms safety timeout each time: with the
+  // consumer's wake-up removed, the limits 1 and 3 take more than 5 s here
+  // instead of ~0.2 s (checked), which the time limit below catches.
+  test.each([1, 3, 8])(
+    'maxBatchesInFlight %i with a slow consumer: every packet, in order',
+    async (maxBatchesInFlight) => {
+      const s = await openOffline(file, { maxBatchesInFlight });
+      const seqs: number[] = [];
+      for await (const p of s) {
+        seqs.push(p.data.readUInt32BE(0));
+        if (seqs.length % 500 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      expect(seqs).toEqual(Array.from({ length: COUNT }, (_, i) => i));
+    },
+    5_000,
+  );
+});

@@ -11,11 +11,28 @@ import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from './errors';
 import type { NativeDatalink, NativeOpened, NativeOpenOptions, NativeStats } from './native';
 
-export const CONTROL_WORDS = 2;
+export const CONTROL_WORDS = 3;
 /** Batches the main thread has consumed. */
 export const CONTROL_ACKED = 0;
 /** Bumped (and notified) whenever the capture thread should look again. */
 export const CONTROL_SIGNAL = 1;
+/**
+ * While the capture thread sleeps for back-pressure: the CONTROL_ACKED count
+ * at which it wants to be woken; 0 while it is not sleeping. The consumer
+ * notifies only then, so a consumer that keeps up does not pay a futex
+ * wake-up (and the capture thread a context switch) per batch.
+ */
+export const CONTROL_WAKE_AT = 2;
+
+/**
+ * The capture thread, stopped by back-pressure, wakes up when the batches in
+ * flight are down to this many for a given maximum: half of them, so that
+ * each wake-up is worth several batches and the consumer still has some
+ * queued while the thread starts reading again.
+ */
+export function resumeInFlight(maxBatchesInFlight: number): number {
+  return maxBatchesInFlight >> 1;
+}
 
 export interface ResolvedFilterWire {
   expression: string;

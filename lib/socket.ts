@@ -29,6 +29,7 @@ import { pool, type Lease } from './pool';
 import {
   CONTROL_ACKED,
   CONTROL_SIGNAL,
+  CONTROL_WAKE_AT,
   CONTROL_WORDS,
   type CaptureJob,
   type DistributiveOmit,
@@ -495,10 +496,14 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     return (buffer) => port.postMessage({ op: 'recycle', seq: 0, buffer } satisfies Request, [buffer]);
   }
 
+  /** Counts a consumed batch; wakes the capture thread only if it sleeps waiting for this count. */
   private static ack(link: Link): void {
-    Atomics.add(link.control, CONTROL_ACKED, 1);
-    Atomics.add(link.control, CONTROL_SIGNAL, 1);
-    Atomics.notify(link.control, CONTROL_SIGNAL);
+    const acked = Atomics.add(link.control, CONTROL_ACKED, 1) + 1;
+    const wakeAt = Atomics.load(link.control, CONTROL_WAKE_AT);
+    if (wakeAt !== 0 && acked - wakeAt >= 0) {
+      Atomics.add(link.control, CONTROL_SIGNAL, 1);
+      Atomics.notify(link.control, CONTROL_SIGNAL);
+    }
   }
 
   private onMessage(message: ArrayBuffer | Event): void {

@@ -14,6 +14,8 @@ import { native, NextStatus, type NativeOpened } from './native';
 import {
   CONTROL_ACKED,
   CONTROL_SIGNAL,
+  CONTROL_WAKE_AT,
+  resumeInFlight,
   type CaptureJob,
   type Job,
   type JobDone,
@@ -60,6 +62,7 @@ function runLoop(job: CaptureJob | OfflineJob): void {
   }
   const { id, netmask } = opened;
   const { maxPackets, maxBytes, flushMicros } = job.batch;
+  const resume = resumeInFlight(job.maxBatchesInFlight);
   let posted = 0;
   // Buffers of released batches (and of batches only recorded), to be filled
   // again; a few at most: more would only be memory held for nothing.
@@ -142,10 +145,17 @@ function runLoop(job: CaptureJob | OfflineJob): void {
     const signal = Atomics.load(control, CONTROL_SIGNAL);
     const inFlight = posted - Atomics.load(control, CONTROL_ACKED);
     if (inFlight >= job.maxBatchesInFlight) {
-      // Back-pressure: stop reading until the consumer catches up (or a
-      // request arrives). The kernel buffer holds or drops meanwhile. The
-      // time limit only bounds how long a terminate() of this thread waits.
-      Atomics.wait(control, CONTROL_SIGNAL, signal, 250);
+      // Back-pressure: stop reading until the consumer is down to `resume`
+      // batches (or a request arrives). The kernel buffer holds or drops
+      // meanwhile. The time limit only bounds how long a terminate() of this
+      // thread waits. The consumer reads CONTROL_WAKE_AT after counting a
+      // batch, and this thread counts again after setting it (both
+      // sequentially consistent), so one of the two sees the other: no
+      // wake-up is lost.
+      const wakeAt = posted - resume;
+      Atomics.store(control, CONTROL_WAKE_AT, wakeAt);
+      if (Atomics.load(control, CONTROL_ACKED) - wakeAt < 0) Atomics.wait(control, CONTROL_SIGNAL, signal, 250);
+      Atomics.store(control, CONTROL_WAKE_AT, 0);
       continue;
     }
     let result: ArrayBuffer | number;
