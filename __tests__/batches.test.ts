@@ -4,7 +4,7 @@
  * savefile is written by this library and checked by tcpdump; every read is
  * compared with a read that releases nothing.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,4 +154,76 @@ describe('back-pressure', () => {
     },
     5_000,
   );
+});
+
+describe("'packet' listeners", () => {
+  /** The sequence number of a packet of the test file. */
+  const seq = (p: { data: Buffer }): number => p.data.readUInt32BE(0);
+
+  test('are called as emit() calls them: order, this, once(), and changes made while packets are delivered', async () => {
+    const s = await openOffline(file);
+    const calls: string[] = [];
+    let thisSeen: unknown;
+    const late = (p: { data: Buffer }): void => {
+      calls.push(`late ${seq(p)}`);
+    };
+    s.on('packet', function (this: unknown, p) {
+      thisSeen = this;
+      calls.push(`a ${seq(p)}`);
+      if (seq(p) === 10) s.on('packet', late); // from the next packet on
+      if (seq(p) === 12) s.removeListener('packet', late);
+    });
+    s.prependListener('packet', (p) => calls.push(`first ${seq(p)}`));
+    s.once('packet', (p) => calls.push(`once ${seq(p)}`));
+    s.prependOnceListener('packet', (p) => calls.push(`prepended once ${seq(p)}`));
+    const stop = (p: { data: Buffer }): void => {
+      // Removing every 'packet' listener stops delivery after this packet;
+      // the packets left wait for a consumer.
+      if (seq(p) === 20) s.removeAllListeners('packet');
+    };
+    s.on('packet', stop);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(thisSeen).toBe(s);
+    expect(calls.slice(0, 4)).toEqual(['prepended once 0', 'first 0', 'a 0', 'once 0']);
+    expect(calls.filter((c) => c.startsWith('late'))).toEqual(['late 11', 'late 12']);
+    expect(calls.filter((c) => c.startsWith('a '))).toHaveLength(21);
+    expect(calls.at(-1)).toBe('a 20');
+
+    // Listeners added after removeAllListeners() get the rest, from packet 21.
+    const rest: number[] = [];
+    s.on('packet', (p) => rest.push(seq(p)));
+    await new Promise((r) => s.once('end', r));
+    expect(rest).toEqual(Array.from({ length: COUNT - 21 }, (_, i) => i + 21));
+  });
+
+  test('a listener added by removeAllListeners() without an event still gets packets', async () => {
+    const s = await openOffline(file);
+    s.on('packet', () => undefined);
+    s.removeAllListeners();
+    const got: number[] = [];
+    s.on('packet', (p) => got.push(seq(p)));
+    await new Promise((r) => s.once('end', r));
+    expect(got).toEqual(Array.from({ length: COUNT }, (_, i) => i));
+  });
+
+  test('a listener that throws: the exception reaches the process as with emit(), and delivery goes on', () => {
+    // In a child process: Jest takes uncaught exceptions for itself. One
+    // batch in flight, so that no later batch arrives to restart delivery.
+    const script = `
+      const { openOffline } = require(${JSON.stringify(path.resolve(__dirname, '..'))});
+      let thrown = 0;
+      process.on('uncaughtException', (e) => { if (e.message === 'listener failed') thrown++; else throw e; });
+      openOffline(${JSON.stringify(file)}, { maxBatchesInFlight: 1 }).then((s) => {
+        const seen = [];
+        s.on('packet', (p) => {
+          seen.push(p.data.readUInt32BE(0));
+          if (seen.length % 10000 === 6) throw new Error('listener failed');
+        });
+        s.on('end', () => console.log(JSON.stringify({ thrown, count: seen.length, inOrder: seen.every((v, i) => v === i) })));
+      });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    // Every packet once, in order: the one that threw was delivered, none was lost or repeated.
+    expect(JSON.parse(r.stdout)).toEqual({ thrown: 3, count: COUNT, inOrder: true });
+  });
 });

@@ -172,6 +172,13 @@ async function runFloor(kind, ms) {
   require(root);
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
+  if (kind === 'alloc') {
+    await allocateLikePacketEvents(Number(opt('packets', 1_000_000)));
+    await sleep(2);
+    h.disable();
+    process.stdout.write(JSON.stringify({ p99: h.percentile(99) / 1e6, max: h.max / 1e6 }));
+    return;
+  }
   const spinner =
     kind === 'busy'
       ? new Worker(`const end = Date.now() + ${ms}; let x = 0; while (Date.now() < end) x++;`, { eval: true })
@@ -195,6 +202,30 @@ async function startDelayHistogram() {
   h.enable();
   await sleep(3);
   return h;
+}
+
+/**
+ * The 'alloc' floor: no library and no file, only the garbage that 'packet'
+ * events make per packet (a typed-array view, a packet object and a
+ * timestamp object), for as many packets, in slices of 1 ms with a turn of
+ * the event loop between them, as drain() delivers. In a fresh process this
+ * shows what V8's young generation alone costs the loop while it grows.
+ */
+async function allocateLikePacketEvents(count) {
+  const { performance } = require('node:perf_hooks');
+  const memory = new ArrayBuffer(1 << 16);
+  let kept;
+  for (let n = 0; n < count;) {
+    const end = performance.now() + 1;
+    do {
+      for (let k = 0; k < 64 && n < count; k++, n++) {
+        const time = { sec: 1_700_000_000 + (n >> 20), usec: n & 0xfffff };
+        kept = { datalink: 1, time, length: 60, data: new Uint8Array(memory, (n & 1023) * 64, 60) };
+      }
+    } while (n < count && performance.now() < end);
+    await new Promise((r) => setImmediate(r));
+  }
+  return kept;
 }
 
 async function runReader(name, file) {
@@ -387,10 +418,12 @@ async function main() {
   const tcpdumpRead = tcpdumpMs - tcpdumpStart;
   fs.rmSync(dir, { recursive: true, force: true });
   const floor = {};
-  for (const kind of ['idle', 'busy']) {
+  for (const kind of ['idle', 'busy', 'alloc']) {
     const samples = [];
     for (let r = 0; r < runs; r++) {
-      const res = spawnSync(process.execPath, [__filename, '--floor', kind, '200'], { encoding: 'utf8' });
+      const res = spawnSync(process.execPath, [__filename, '--floor', kind, '200', '--packets', String(packets)], {
+        encoding: 'utf8',
+      });
       if (res.status !== 0) throw new Error(`floor ${kind}: ${res.stderr}`);
       samples.push(JSON.parse(res.stdout));
     }
@@ -447,7 +480,9 @@ async function main() {
     '',
     `The machine's floor, measured the same way over 200 ms in fresh processes (median p99 of ${runs}, worst max): ` +
       `idle ${floor.idle.p99.toFixed(2)} / max ${floor.idle.max.toFixed(2)} ms; ` +
-      `with one worker thread spinning (as a reading thread keeps a CPU busy) ${floor.busy.p99.toFixed(2)} / max ${floor.busy.max.toFixed(2)} ms.`,
+      `with one worker thread spinning (as a reading thread keeps a CPU busy) ${floor.busy.p99.toFixed(2)} / max ${floor.busy.max.toFixed(2)} ms; ` +
+      `JavaScript alone allocating what 'packet' events allocate for ${packets.toLocaleString('en-US')} packets (a typed-array view, a packet and a timestamp object each), ` +
+      `in 1 ms slices with a loop turn between them, no library: ${floor.alloc.p99.toFixed(2)} / max ${floor.alloc.max.toFixed(2)} ms.`,
     '',
     ...targetLines(rows, 'fresh process'),
     '',

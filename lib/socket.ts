@@ -105,6 +105,9 @@ const finalizer = new FinalizationRegistry<Link>((link) => {
 // keeps capturing and no pending promise is left unsettled by a collection.
 const held = new Set<CaptureSocket<unknown>>();
 
+/** A listener, as EventEmitter types it. */
+type Listener = Parameters<EventEmitter['addListener']>[1];
+
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled || !isMainThread) return;
@@ -139,6 +142,10 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   private seq = 1;
   private iterating = 0;
   private draining = false;
+  /** The 'packet' listeners as emit() would see them, taken again at every change (see addListener()). */
+  private packetListeners: Array<(packet: Packet<TimeOf<TimeUnit>>) => void> = [];
+  /** EventEmitter.captureRejections as the emitter was made with: 'packet' events then go through emit(). */
+  private readonly captureRejections = EventEmitter.captureRejections;
   private deferred = false;
   private inTurn = false;
   private turnStart = 0;
@@ -668,34 +675,115 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         const wantsBatches = this.listenerCount('batch') > 0;
         if (!wantsBatches && this.listenerCount('packet') === 0) break;
         const batch = this.queue[0]!;
-        if (this.cursor === 0 && wantsBatches) this.emit('batch', batch);
+        const asBatch = this.cursor === 0 && wantsBatches;
+        if (asBatch) this.emit('batch', batch);
         // A batch that readers began is not a 'batch' event: its other
         // packets go to 'packet' listeners, or wait for readers.
         else if (this.listenerCount('packet') === 0) break;
         if (this.listenerCount('packet') > 0) batch.pinned = true;
-        let spent = false;
-        while (this.cursor < batch.count && this.delivering && this.listenerCount('packet') > 0) {
-          // The budget is looked at within a batch too: 1,024 packets can take
-          // milliseconds while the code is still cold, or across a collection.
-          if ((this.cursor & 63) === 63 && this.turnBudgetSpent()) {
-            spent = true;
-            break;
-          }
-          this.emit('packet', batch.packetAt(this.cursor++, this.timeUnit));
-        }
-        if (spent) {
+        if (this.emitPackets(batch)) {
           this.deferDrain();
           break;
         }
         if (!this.delivering) break;
+        // The last 'packet' listener went during the batch: unless a 'batch'
+        // listener had it whole, the rest waits for the next consumer.
+        if (!asBatch && this.cursor < batch.count) break;
         this.cursor = batch.count;
         this.consumed();
       }
+    } catch (e) {
+      // A listener threw: as with emit(), the exception goes on to the
+      // caller (the port's message handler, so 'uncaughtException'). The
+      // packets after the one that threw are delivered in a later turn, as
+      // nothing else may come to start a delivery (the capture thread can
+      // be waiting for this batch to be consumed).
+      this.deferDrain();
+      throw e;
     } finally {
       this.draining = false;
     }
     if (this.state === 'ending' && this.queue.length === 0) this.finish();
     this.updateHeld();
+  }
+
+  /**
+   * drain()'s hot loop: 'packet' events from the batch until it is done, the
+   * socket stops delivering or no 'packet' listener is left. Returns true
+   * when it stopped because the turn's budget was spent; the budget is
+   * looked at within a batch too, as 1,024 packets can take milliseconds
+   * while the code is still cold, or across a collection.
+   *
+   * The listeners are called as emit() would call them (in order, with the
+   * socket as `this`, a once() wrapper removing itself, a listener added or
+   * removed meanwhile counting from the next packet), from a snapshot
+   * taken at every change of listeners (see addListener() and the others
+   * below). emit() itself is one function shared by every emitter of the
+   * process: inlined here, its optimized code was thrown away whenever
+   * another emitter used it, which threw away this loop's code too and cost
+   * 11-16 ms of compiler time on another thread, per socket (measured with
+   * --trace-deopt). Under EventEmitter.captureRejections, emit() is used,
+   * as it is what routes a rejected promise to 'error'.
+   */
+  private emitPackets(batch: PacketBatch): boolean {
+    const unit = this.timeUnit;
+    while (this.cursor < batch.count && this.delivering) {
+      const listeners = this.packetListeners;
+      if (listeners.length === 0) break;
+      if ((this.cursor & 63) === 63 && this.turnBudgetSpent()) return true;
+      const packet = batch.packetAt(this.cursor++, unit);
+      if (this.captureRejections) this.emit('packet', packet);
+      else if (listeners.length === 1) listeners[0]!.call(this, packet);
+      else for (const listener of listeners) listener.call(this, packet);
+    }
+    return false;
+  }
+
+  /** Takes the snapshot of 'packet' listeners again after a change. */
+  private listenersChanged(event: string | symbol | undefined): void {
+    if (event === undefined || event === 'packet') {
+      this.packetListeners = this.rawListeners('packet') as Array<(packet: Packet<TimeOf<TimeUnit>>) => void>;
+    }
+  }
+
+  // Every way to add or remove a listener goes through these (once() and
+  // prependOnceListener() call on() and prependListener(), a once() wrapper
+  // calls removeListener()), so the snapshot of 'packet' listeners is never
+  // stale. It is taken again after the change, not before: the change emits
+  // 'newListener' or 'removeListener' first or last, and a listener of those
+  // could start a delivery. It is taken eagerly, so that emitPackets() has
+  // no rarely taken branch (the JIT's code is thrown away when such a branch
+  // first runs).
+  override addListener(event: string | symbol, listener: Listener): this {
+    super.addListener(event, listener);
+    this.listenersChanged(event);
+    return this;
+  }
+
+  override on(event: string | symbol, listener: Listener): this {
+    return this.addListener(event, listener);
+  }
+
+  override prependListener(event: string | symbol, listener: Listener): this {
+    super.prependListener(event, listener);
+    this.listenersChanged(event);
+    return this;
+  }
+
+  override removeListener(event: string | symbol, listener: Listener): this {
+    super.removeListener(event, listener);
+    this.listenersChanged(event);
+    return this;
+  }
+
+  override off(event: string | symbol, listener: Listener): this {
+    return this.removeListener(event, listener);
+  }
+
+  override removeAllListeners(event?: string | symbol): this {
+    super.removeAllListeners(event);
+    this.listenersChanged(event);
+    return this;
   }
 
   /**
