@@ -163,12 +163,12 @@ describe("'packet' listeners", () => {
   test('are called as emit() calls them: order, this, once(), and changes made while packets are delivered', async () => {
     const s = await openOffline(file);
     const calls: string[] = [];
-    let thisSeen: unknown;
+    let thisWasSocket = false;
     const late = (p: { data: Buffer }): void => {
       calls.push(`late ${seq(p)}`);
     };
     s.on('packet', function (this: unknown, p) {
-      thisSeen = this;
+      thisWasSocket = this === s;
       calls.push(`a ${seq(p)}`);
       if (seq(p) === 10) s.on('packet', late); // from the next packet on
       if (seq(p) === 12) s.removeListener('packet', late);
@@ -183,7 +183,7 @@ describe("'packet' listeners", () => {
     };
     s.on('packet', stop);
     await new Promise((r) => setTimeout(r, 200));
-    expect(thisSeen).toBe(s);
+    expect(thisWasSocket).toBe(true);
     expect(calls.slice(0, 4)).toEqual(['prepended once 0', 'first 0', 'a 0', 'once 0']);
     expect(calls.filter((c) => c.startsWith('late'))).toEqual(['late 11', 'late 12']);
     expect(calls.filter((c) => c.startsWith('a '))).toHaveLength(21);
