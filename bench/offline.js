@@ -478,7 +478,7 @@ async function main() {
       'tcpdump: whole runs. Node readers: from the open call to the last packet (for ewpcap that includes starting a pool thread and opening the file on it). ' +
       'Event-loop delay values are the gaps between runs of a 1 ms timer (so they include that 1 ms), p50 and p99 medians over the runs, with the worst run in brackets; max over all runs.',
     '',
-    `The machine's floor, measured the same way over 200 ms in fresh processes (median p99 of ${runs}, worst max): ` +
+    `The machine's floor, measured the same way in fresh processes (the idle and spinning ones over 200 ms; median p99 of ${runs}, worst max): ` +
       `idle ${floor.idle.p99.toFixed(2)} / max ${floor.idle.max.toFixed(2)} ms; ` +
       `with one worker thread spinning (as a reading thread keeps a CPU busy) ${floor.busy.p99.toFixed(2)} / max ${floor.busy.max.toFixed(2)} ms; ` +
       `JavaScript alone allocating what 'packet' events allocate for ${packets.toLocaleString('en-US')} packets (a typed-array view, a packet and a timestamp object each), ` +
