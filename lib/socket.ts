@@ -417,7 +417,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     finalizer.unregister(this);
     this.state = 'closing';
     this.updateHeld(); // until 'closed' arrives, the pending close() holds the socket
-    this.rejectReaders(this.closedError());
+    this.rejectReaders(() => this.closedError());
     this.link.port.postMessage({ op: 'close', seq: 0 } satisfies Request);
     signal(this.link);
     return this.closed;
@@ -587,7 +587,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   /** The last step of every socket, once: reject waiters, say why it ended, emit 'close'. */
   private finish(): void {
     if (this.finished) {
-      this.rejectReaders(this.closedError());
+      this.rejectReaders(() => this.closedError());
       return;
     }
     this.finished = true;
@@ -597,7 +597,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     // nobody hears it, the next read() gets it.
     const failure = this.failure && !this.failureDelivered ? this.failure : undefined;
     const heard = this.readers.length > 0 || this.listenerCount('error') > 0;
-    this.rejectReaders(failure ?? this.closedError());
+    this.rejectReaders(() => failure ?? this.closedError());
     if (failure) {
       this.failureDelivered = heard;
       if (this.listenerCount('error') > 0) this.emit('error', failure);
@@ -811,7 +811,10 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     });
   }
 
-  private rejectReaders(error: PcapError): void {
+  /** Rejects pending read()s; the error is made only if there are any (an Error's stack costs). */
+  private rejectReaders(reason: () => PcapError): void {
+    if (this.readers.length === 0) return;
+    const error = reason();
     for (const reader of this.readers.splice(0)) {
       if (reader.timer) clearTimeout(reader.timer);
       reader.reject(error);
