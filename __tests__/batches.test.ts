@@ -227,3 +227,115 @@ describe("'packet' listeners", () => {
     expect(JSON.parse(r.stdout)).toEqual({ thrown: 3, count: COUNT, inOrder: true });
   });
 });
+
+describe('delivery when consumers change', () => {
+  const seq = (data: Buffer): number => data.readUInt32BE(0);
+  const all = Array.from({ length: COUNT }, (_, i) => i);
+  /** Sequence numbers of a batch's packets. */
+  const seqs = (b: PacketBatch): number[] => Array.from({ length: b.count }, (_, i) => seq(b.data(i)));
+
+  /** Runs a script in a child process (Jest takes uncaught exceptions for itself) and parses what it prints. */
+  function child(body: string): unknown {
+    const script = `const { openOffline } = require(${JSON.stringify(path.resolve(__dirname, '..'))});
+      const file = ${JSON.stringify(file)};
+      const seq = (data) => data.readUInt32BE(0);
+      ${body}`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout);
+  }
+
+  test("a 'packet' listener that leaves mid-batch does not stop a 'batch' listener", async () => {
+    const s = await openOffline(file);
+    const inBatches: number[] = [];
+    s.on('batch', (b: PacketBatch) => inBatches.push(...seqs(b)));
+    let packets = 0;
+    const listener = (): void => {
+      if (++packets === 100) s.off('packet', listener);
+    };
+    s.on('packet', listener);
+    await new Promise((r) => s.once('end', r));
+    expect(packets).toBe(100);
+    expect(inBatches).toEqual(all);
+  });
+
+  test("packets taken before a 'batch' listener came are not in its first batch: it gets the rest", async () => {
+    // By read(), then by a 'packet' listener that leaves mid-batch.
+    const s = await openOffline(file);
+    const taken: number[] = [];
+    for (let i = 0; i < 5; i++) taken.push(seq((await s.read()).data));
+    await new Promise<void>((resolve) => {
+      const listener = (p: { data: Buffer }): void => {
+        taken.push(seq(p.data));
+        if (taken.length === 40) {
+          s.off('packet', listener);
+          resolve();
+        }
+      };
+      s.on('packet', listener);
+    });
+    await new Promise((r) => setTimeout(r, 50)); // nobody consumes: the rest waits
+    const batches: number[][] = [];
+    s.on('batch', (b: PacketBatch) => batches.push(seqs(b)));
+    await new Promise((r) => s.once('end', r));
+    expect(taken).toEqual(all.slice(0, 40));
+    expect(batches[0]![0]).toBe(40);
+    expect([...taken, ...batches.flat()]).toEqual(all);
+  });
+
+  test('a listener removed while packets are queued gets none of them (the removeListener event delivers)', async () => {
+    const s = await openOffline(file);
+    await new Promise((r) => setTimeout(r, 50)); // packets queued, no consumer
+    const a: number[] = [];
+    const b: number[] = [];
+    const listenerB = (p: { data: Buffer }): number => b.push(seq(p.data));
+    s.on('packet', (p) => a.push(seq(p.data)));
+    s.on('packet', listenerB);
+    s.off('packet', listenerB);
+    await new Promise((r) => s.once('end', r));
+    expect(b).toEqual([]);
+    expect(a).toEqual(all);
+  });
+
+  test("a 'batch' listener that throws gets each batch once, and delivery goes on", () => {
+    const out = child(`
+      let thrown = 0;
+      process.on('uncaughtException', (e) => { if (e.message === 'batch listener failed') thrown++; else throw e; });
+      openOffline(file, { maxBatchesInFlight: 1 }).then((s) => {
+        const seen = [];
+        let batches = 0;
+        s.on('batch', (b) => {
+          batches++;
+          for (let i = 0; i < b.count; i++) seen.push(seq(b.data(i)));
+          throw new Error('batch listener failed');
+        });
+        s.on('end', () => console.log(JSON.stringify({ thrown, batches, count: seen.length, inOrder: seen.every((v, i) => v === i) })));
+      });`) as { thrown: number; batches: number; count: number; inOrder: boolean };
+    expect(out.batches).toBeGreaterThan(10);
+    expect(out).toEqual({ thrown: out.batches, batches: out.batches, count: COUNT, inOrder: true });
+  });
+
+  test("read() after a 'packet' listener threw on a batch's last packet gets the next packet", () => {
+    const out = child(`
+      (async () => {
+        // The first batch's size, from a read through 'batch' events (the batches of a file are the same every time).
+        const probe = await openOffline(file);
+        const firstCount = await new Promise((resolve) => probe.once('batch', (b) => resolve(b.count)));
+        await probe.close();
+        const s = await openOffline(file, { maxBatchesInFlight: 1 });
+        process.on('uncaughtException', (e) => {
+          if (e.message !== 'last packet') throw e;
+          s.read().then((p) => s.close().then(() => console.log(JSON.stringify({ firstCount, next: seq(p.data) }))));
+        });
+        const listener = (p) => {
+          if (seq(p.data) === firstCount - 1) {
+            s.off('packet', listener);
+            throw new Error('last packet');
+          }
+        };
+        s.on('packet', listener);
+      })();`) as { firstCount: number; next: number };
+    expect(out.firstCount).toBeGreaterThan(1);
+    expect(out.next).toBe(out.firstCount);
+  });
+});

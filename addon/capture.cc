@@ -326,7 +326,12 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
   int32_t posted = info[6].As<Napi::Number>().Int32Value();
   if (ackedIndex >= control.ElementLength()) throwError(env, "EINVAL", "bad control index");
   const int32_t* acked = control.Data() + ackedIndex;
-  auto consumerBehind = [&]() { return posted - __atomic_load_n(acked, __ATOMIC_ACQUIRE) > 0; };
+  // Both counts are int32s that wrap (lib/protocol.ts, COUNTER_START): the
+  // difference is taken in uint32, where wrapping is defined.
+  auto consumerBehind = [&]() {
+    uint32_t ahead = static_cast<uint32_t>(posted) - static_cast<uint32_t>(__atomic_load_n(acked, __ATOMIC_ACQUIRE));
+    return static_cast<int32_t>(ahead) > 0;
+  };
   Napi::Value spare = info[7];
   // Room for a full batch of packets that overshot maxBytes by a dispatch.
   size_t recycledCapacity = batch::kHeaderWords * sizeof(uint32_t) +

@@ -78,6 +78,8 @@ export class PacketBatch {
   delivering = false;
   /** @internal Packet objects (views into the buffer) were handed out: the buffer is never given back. */
   pinned = false;
+  /** @internal 'batch' listeners had this batch (or the rest of it): it is not emitted again. */
+  emitted = false;
 
   constructor(buffer: ArrayBuffer) {
     this.buffer = buffer;
@@ -174,6 +176,32 @@ export class PacketBatch {
   /** Every packet, in order, as packet objects. */
   *packets<U extends TimeUnit>(unit: U): IterableIterator<Packet<TimeOf<U>>> {
     for (let i = 0; i < this.count; i++) yield this.packet(i, unit);
+  }
+
+  /**
+   * @internal Packets `from` .. count - 1 as a batch of their own, in a new
+   * buffer laid out as the capture thread lays out batches, for 'batch'
+   * listeners that came after readers or 'packet' listeners took the
+   * first packets.
+   */
+  rest(from: number): PacketBatch {
+    const count = this.count - from;
+    const first = HEADER_WORDS + from * RECORD_WORDS;
+    const recordWords = count * RECORD_WORDS;
+    const dataFrom = this.words[first + R_OFFSET]!; // packets are stored in order
+    const dataBytes = this.bytes.byteLength - this.dataStart - dataFrom;
+    const dataStart = (HEADER_WORDS + recordWords) * Uint32Array.BYTES_PER_ELEMENT;
+    const buffer = new ArrayBuffer(dataStart + dataBytes);
+    const words = new Uint32Array(buffer, 0, HEADER_WORDS + recordWords);
+    words[L.count] = count;
+    words[L.dataStart] = dataStart;
+    words[L.precision] = this.words[L.precision]!;
+    words[L.datalink] = this.datalink;
+    words[L.byteLength] = dataStart + dataBytes;
+    words.set(this.words.subarray(first, first + recordWords), HEADER_WORDS);
+    for (let r = HEADER_WORDS + R_OFFSET; r < words.length; r += RECORD_WORDS) words[r] -= dataFrom;
+    new Uint8Array(buffer, dataStart).set(new Uint8Array(this.buffer, this.dataStart + dataFrom, dataBytes));
+    return new PacketBatch(buffer);
   }
 
   /** @internal packet() for the socket, which may still deliver a batch its 'batch' listener released. */

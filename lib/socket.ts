@@ -29,8 +29,11 @@ import { pool, type Lease } from './pool';
 import {
   CONTROL_ACKED,
   CONTROL_SIGNAL,
+  CONTROL_SLEEPING,
   CONTROL_WAKE_AT,
   CONTROL_WORDS,
+  COUNTER_START,
+  inFlight,
   type CaptureJob,
   type DistributiveOmit,
   type Event,
@@ -176,6 +179,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   ): Promise<CaptureSocket<T>> {
     const { port1, port2 } = new MessageChannel();
     const control = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
+    new Int32Array(control)[CONTROL_ACKED] = COUNTER_START;
     const link: Link = { port: port1, control: new Int32Array(control), id: 0, recycle: CaptureSocket.recycler(port1) };
     const socket = new CaptureSocket<T>(name, job.kind === 'offline', timeUnit, link);
     const weak = new WeakRef(socket) as WeakRef<CaptureSocket<unknown>>;
@@ -505,9 +509,11 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
 
   /** Counts a consumed batch; wakes the capture thread only if it sleeps waiting for this count. */
   private static ack(link: Link): void {
-    const acked = Atomics.add(link.control, CONTROL_ACKED, 1) + 1;
-    const wakeAt = Atomics.load(link.control, CONTROL_WAKE_AT);
-    if (wakeAt !== 0 && acked - wakeAt >= 0) {
+    const acked = (Atomics.add(link.control, CONTROL_ACKED, 1) + 1) | 0;
+    if (
+      Atomics.load(link.control, CONTROL_SLEEPING) === 1 &&
+      inFlight(Atomics.load(link.control, CONTROL_WAKE_AT), acked) <= 0
+    ) {
       Atomics.add(link.control, CONTROL_SIGNAL, 1);
       Atomics.notify(link.control, CONTROL_SIGNAL);
     }
@@ -625,7 +631,12 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
 
   /** The next queued packet, if any, for read(). */
   private take(): Packet<T> | undefined {
-    const batch = this.queue[0];
+    let batch = this.queue[0];
+    // A listener that threw on a batch's last packet can leave it used up.
+    while (batch && this.cursor >= batch.count) {
+      this.consumed();
+      batch = this.queue[0];
+    }
     if (!batch) return undefined;
     batch.pinned = true;
     const packet = batch.packetAt(this.cursor++, this.timeUnit) as Packet<T>;
@@ -661,10 +672,19 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     }
     this.draining = true;
     try {
+      // Listeners may have been added or removed since the last delivery,
+      // some by ways that do not go through the overrides below.
+      this.listenersChanged('packet');
       while (this.queue.length > 0 && this.delivering) {
         if (this.readers.length === 0 && this.turnBudgetSpent()) {
           this.deferDrain();
           break;
+        }
+        const batch = this.queue[0]!;
+        // A listener that threw on a batch's last packet left it here, used up.
+        if (this.cursor >= batch.count) {
+          this.consumed();
+          continue;
         }
         if (this.readers.length > 0) {
           const reader = this.readers.shift()!;
@@ -674,21 +694,23 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         }
         const wantsBatches = this.listenerCount('batch') > 0;
         if (!wantsBatches && this.listenerCount('packet') === 0) break;
-        const batch = this.queue[0]!;
-        const asBatch = this.cursor === 0 && wantsBatches;
-        if (asBatch) this.emit('batch', batch);
-        // A batch that readers began is not a 'batch' event: its other
-        // packets go to 'packet' listeners, or wait for readers.
-        else if (this.listenerCount('packet') === 0) break;
+        if (wantsBatches && !batch.emitted) {
+          // Marked first, so that a listener that throws does not get the
+          // batch again. Packets that readers or 'packet' listeners took
+          // before a 'batch' listener came are not in its batch: it gets the
+          // rest, as a batch of its own (a copy).
+          batch.emitted = true;
+          this.emit('batch', this.cursor === 0 ? batch : batch.rest(this.cursor));
+        }
         if (this.listenerCount('packet') > 0) batch.pinned = true;
         if (this.emitPackets(batch)) {
           this.deferDrain();
           break;
         }
         if (!this.delivering) break;
-        // The last 'packet' listener went during the batch: unless a 'batch'
-        // listener had it whole, the rest waits for the next consumer.
-        if (!asBatch && this.cursor < batch.count) break;
+        // The last 'packet' listener went during the batch: unless 'batch'
+        // listeners had it, the rest waits for the next consumer.
+        if (!batch.emitted && this.cursor < batch.count) break;
         this.cursor = batch.count;
         this.consumed();
       }

@@ -14,7 +14,10 @@ import { native, NextStatus, type NativeOpened } from './native';
 import {
   CONTROL_ACKED,
   CONTROL_SIGNAL,
+  CONTROL_SLEEPING,
   CONTROL_WAKE_AT,
+  COUNTER_START,
+  inFlight,
   resumeInFlight,
   type CaptureJob,
   type Job,
@@ -63,7 +66,7 @@ function runLoop(job: CaptureJob | OfflineJob): void {
   const { id, netmask } = opened;
   const { maxPackets, maxBytes, flushMicros } = job.batch;
   const resume = resumeInFlight(job.maxBatchesInFlight);
-  let posted = 0;
+  let posted = COUNTER_START; // an int32 that wraps, as CONTROL_ACKED does
   // Buffers of released batches (and of batches only recorded), to be filled
   // again; a few at most: more would only be memory held for nothing.
   const spares: ArrayBuffer[] = [];
@@ -138,24 +141,27 @@ function runLoop(job: CaptureJob | OfflineJob): void {
   };
 
   for (;;) {
+    // Read before the port is emptied: a request posted after that bumps
+    // the signal, and a wait below on this older value returns at once.
+    const signal = Atomics.load(control, CONTROL_SIGNAL);
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
       answer(m.message as Request);
     }
     if (closeSeq >= 0) break;
-    const signal = Atomics.load(control, CONTROL_SIGNAL);
-    const inFlight = posted - Atomics.load(control, CONTROL_ACKED);
-    if (inFlight >= job.maxBatchesInFlight) {
+    if (inFlight(posted, Atomics.load(control, CONTROL_ACKED)) >= job.maxBatchesInFlight) {
       // Back-pressure: stop reading until the consumer is down to `resume`
       // batches (or a request arrives). The kernel buffer holds or drops
       // meanwhile. The time limit only bounds how long a terminate() of this
-      // thread waits. The consumer reads CONTROL_WAKE_AT after counting a
+      // thread waits. The consumer reads CONTROL_SLEEPING after counting a
       // batch, and this thread counts again after setting it (both
       // sequentially consistent), so one of the two sees the other: no
       // wake-up is lost.
-      const wakeAt = posted - resume;
-      Atomics.store(control, CONTROL_WAKE_AT, wakeAt);
-      if (Atomics.load(control, CONTROL_ACKED) - wakeAt < 0) Atomics.wait(control, CONTROL_SIGNAL, signal, 250);
-      Atomics.store(control, CONTROL_WAKE_AT, 0);
+      Atomics.store(control, CONTROL_WAKE_AT, (posted - resume) | 0);
+      Atomics.store(control, CONTROL_SLEEPING, 1);
+      if (inFlight(posted, Atomics.load(control, CONTROL_ACKED)) > resume) {
+        Atomics.wait(control, CONTROL_SIGNAL, signal, 250);
+      }
+      Atomics.store(control, CONTROL_SLEEPING, 0);
       continue;
     }
     let result: ArrayBuffer | number;
@@ -184,7 +190,7 @@ function runLoop(job: CaptureJob | OfflineJob): void {
         }
       }
       port.postMessage(result, [result]);
-      posted++;
+      posted = (posted + 1) | 0;
     } else if (result === NextStatus.END) {
       port.postMessage({ type: 'end' });
       break;
