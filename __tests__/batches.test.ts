@@ -315,6 +315,52 @@ describe('delivery when consumers change', () => {
     expect(out).toEqual({ thrown: out.batches, batches: out.batches, count: COUNT, inOrder: true });
   });
 
+  test("read() after a 'batch' listener threw gets the next batch's first packet, not one of that batch", () => {
+    const out = child(`
+      (async () => {
+        const s = await openOffline(file, { maxBatchesInFlight: 1 });
+        let had;
+        process.on('uncaughtException', (e) => {
+          if (e.message !== 'batch listener failed') throw e;
+          s.read().then((p) => s.close().then(() => console.log(JSON.stringify({ had, next: seq(p.data) }))));
+        });
+        const listener = (b) => {
+          had = [seq(b.data(0)), seq(b.data(b.count - 1))];
+          s.off('batch', listener);
+          throw new Error('batch listener failed');
+        };
+        s.on('batch', listener);
+      })();`) as { had: [number, number]; next: number };
+    expect(out.had[0]).toBe(0);
+    expect(out.next).toBe(out.had[1] + 1);
+  });
+
+  test('read() called by a listener takes packets after the batch being delivered: none twice, none lost', async () => {
+    // The last packet of every batch (a file is batched the same way every time it is read).
+    const probe = await openOffline(file);
+    const lastOfBatch = new Set<number>();
+    probe.on('batch', (b: PacketBatch) => lastOfBatch.add(seq(b.data(b.count - 1))));
+    await new Promise((r) => probe.once('end', r));
+    expect(lastOfBatch.size).toBeGreaterThan(10);
+
+    // A read() on the last-but-one packet of a batch: taken there and then, it would use up the
+    // batch under the delivery that holds it.
+    const s = await openOffline(file);
+    const byListener: number[] = [];
+    const reads: Array<Promise<number>> = [];
+    s.on('packet', (p) => {
+      byListener.push(seq(p.data));
+      // (Not in the file's last batch: no packet is left after it for the read.)
+      if (lastOfBatch.has(seq(p.data) + 1) && seq(p.data) + 1 < COUNT - 1) {
+        reads.push(s.read().then((q) => seq(q.data)));
+      }
+    });
+    await new Promise((r) => s.once('end', r));
+    const byRead = await Promise.all(reads);
+    expect(byRead.length).toBeGreaterThan(10);
+    expect([...byListener, ...byRead].sort((a, b) => a - b)).toEqual(all);
+  });
+
   test("read() after a 'packet' listener threw on a batch's last packet gets the next packet", () => {
     const out = child(`
       (async () => {

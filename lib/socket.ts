@@ -212,7 +212,9 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         invalid(`read timeout must be a non-negative integer of milliseconds, got ${String(timeout)}`),
       );
     }
-    if (this.readers.length === 0) {
+    // Not while drain() delivers (a listener calling read()): it holds the
+    // batch it is delivering, so the reader waits for the next one.
+    if (this.readers.length === 0 && !this.draining) {
       const ready = this.take();
       if (ready) return Promise.resolve(ready);
     }
@@ -265,7 +267,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
           this.iterating++;
           this.consumersChanged();
         }
-        if (this.readers.length === 0 && this.queue.length > 0) {
+        if (this.readers.length === 0 && this.queue.length > 0 && !this.draining) {
           if ((++steps & 63) === 0 && this.turnBudgetSpent()) {
             return new Promise<void>((resolve) => setImmediate(resolve)).then(() => iterator.next());
           }
@@ -698,11 +700,14 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
           // Marked first, so that a listener that throws does not get the
           // batch again. Packets that readers or 'packet' listeners took
           // before a 'batch' listener came are not in its batch: it gets the
-          // rest, as a batch of its own (a copy).
+          // rest, as a batch of its own (a copy). With no 'packet' listener
+          // the batch is used up once emitted, even if a listener throws: a
+          // read() after that gets the next batch's packets, not these.
           batch.emitted = true;
-          this.emit('batch', this.cursor === 0 ? batch : batch.rest(this.cursor));
+          const whole = this.cursor === 0 ? batch : batch.rest(this.cursor);
+          if (this.packetListeners.length === 0) this.cursor = batch.count;
+          this.emit('batch', whole);
         }
-        if (this.listenerCount('packet') > 0) batch.pinned = true;
         if (this.emitPackets(batch)) {
           this.deferDrain();
           break;
@@ -752,6 +757,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     while (this.cursor < batch.count && this.delivering) {
       const listeners = this.packetListeners;
       if (listeners.length === 0) break;
+      batch.pinned = true; // views are handed out: the buffer is never given back
       if ((this.cursor & 63) === 63 && this.turnBudgetSpent()) return true;
       const packet = batch.packetAt(this.cursor++, unit);
       if (this.captureRejections) this.emit('packet', packet);
