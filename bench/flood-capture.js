@@ -15,7 +15,7 @@
  * beyond the 1 ms timer, CPU seconds (whole process and main thread), and
  * peak RSS.
  */
-const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { createHistogram, monitorEventLoopDelay } = require('node:perf_hooks');
 const C = require('./common');
 
 C.childGuard();
@@ -102,6 +102,40 @@ async function openPeer() {
   throw new Error(`unknown peer ${peer}`);
 }
 
+/**
+ * The event-loop delay histogram of the flood, which pauses while nothing
+ * arrives. monitorEventLoopDelay() cannot pause: after disable() and
+ * enable(), its first sample is the whole time it was disabled (checked on
+ * Node 20: a 200 ms pause records a 204 ms "stall"), which had put bogus
+ * maxima of 200+ ms into runs where the capture paused. This one samples
+ * the same way (the gap between runs of a 1 ms timer, in ns) and starts
+ * afresh after a pause.
+ */
+function pausableDelayHistogram() {
+  const histogram = createHistogram();
+  let prev = 0n;
+  let on = false;
+  const timer = setInterval(() => {
+    const now = process.hrtime.bigint();
+    if (on && prev !== 0n) histogram.record(Math.max(1, Number(now - prev)));
+    prev = now;
+  }, 1);
+  return {
+    histogram,
+    enable() {
+      on = true;
+      prev = 0n;
+    },
+    disable() {
+      on = false;
+    },
+    stop() {
+      on = false;
+      clearInterval(timer);
+    },
+  };
+}
+
 async function main() {
   const cap = await openPeer();
   // Idle baseline: the same histogram, with the capture open and no traffic.
@@ -111,7 +145,7 @@ async function main() {
   idle.disable();
   const strayBefore = count; // anything captured without the generator (should be 0)
 
-  const h = monitorEventLoopDelay({ resolution: 1 });
+  const h = pausableDelayHistogram();
   const ticker = setInterval(() => tick++, 1);
   longestRun = { packets: 0, ms: 0 };
   const cpu0 = process.cpuUsage();
@@ -146,7 +180,7 @@ async function main() {
     }
     await C.sleep(10);
   }
-  if (measuring) h.disable();
+  h.stop();
   clearInterval(ticker);
   const t1 = process.hrtime.bigint();
   const cpu = process.cpuUsage(cpu0);
@@ -175,7 +209,7 @@ async function main() {
     wallSeconds: Number(t1 - t0) / 1e9,
     catchUpMs: Number(t1 - stopAt) / 1e6,
     capturedSeconds,
-    eld: C.eld(h),
+    eld: C.eld(h.histogram),
     longestRun,
     idleEld: C.eld(idle),
     maxRssKiB: process.resourceUsage().maxRSS,
