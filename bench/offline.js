@@ -176,7 +176,7 @@ async function runFloor(kind, ms) {
     await allocateLikePacketEvents(Number(opt('packets', 1_000_000)));
     await sleep(2);
     h.disable();
-    process.stdout.write(JSON.stringify({ p99: h.percentile(99) / 1e6, max: h.max / 1e6 }));
+    process.stdout.write(JSON.stringify(delayFigures(h)));
     return;
   }
   const spinner =
@@ -186,7 +186,7 @@ async function runFloor(kind, ms) {
   await new Promise((r) => setTimeout(r, ms + 2));
   h.disable();
   await spinner?.terminate();
-  process.stdout.write(JSON.stringify({ p99: h.percentile(99) / 1e6, max: h.max / 1e6 }));
+  process.stdout.write(JSON.stringify(delayFigures(h)));
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -196,6 +196,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * histogram records nothing before its first tick, so a reader that blocks
  * the loop from the start (node_pcap) would otherwise go unrecorded.
  */
+/** A delay histogram's figures, in ms (the values include the 1 ms timer). */
+function delayFigures(h) {
+  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+}
+
 async function startDelayHistogram() {
   const { monitorEventLoopDelay } = require('node:perf_hooks');
   const h = monitorEventLoopDelay({ resolution: 1 });
@@ -247,9 +252,7 @@ async function runReader(name, file) {
       ...result,
       ms,
       cpuMs: (cpu.user + cpu.system) / 1000,
-      p50: h.percentile(50) / 1e6,
-      p99: h.percentile(99) / 1e6,
-      max: h.max / 1e6,
+      ...delayFigures(h),
       rss: process.resourceUsage().maxRSS * 1024,
     }),
   );
@@ -290,9 +293,7 @@ async function runWarmReader(name, big, one, m) {
       ms: median(bigMs),
       oneMs: median(oneMs),
       cpuMs: (cpu.user + cpu.system) / 1000 / WARM_READS,
-      p50: h.percentile(50) / 1e6,
-      p99: h.percentile(99) / 1e6,
-      max: h.max / 1e6,
+      ...delayFigures(h),
       samples: h.count,
       rss: process.resourceUsage().maxRSS * 1024,
     }),
@@ -380,37 +381,37 @@ async function main() {
     tdStart.push(tcpdumpRun(empty));
     process.stderr.write(`round ${r + 1} of ${runs} done\n`);
   }
-  const rows = names.map((name) => {
-    const { big, one } = samples.get(name);
-    const pick = (k) => median(big.map((s) => s[k]));
-    const startMs = median(one.map((s) => s.ms));
-    return {
-      name,
-      readMs: pick('ms') - startMs,
-      startMs,
-      totalMs: pick('total'),
-      cpuMs: pick('cpuMs'),
-      p50: pick('p50'),
-      p99: pick('p99'),
-      p99Worst: Math.max(...big.map((s) => s.p99)),
-      max: Math.max(...big.map((s) => s.max)),
-      rss: pick('rss'),
-    };
-  });
-  const warmRows = warmNames.map((name) => {
-    const runs = warmSamples.get(name);
+  // The columns both tables share: medians over the runs, worst p99 and max.
+  const shared = (runs) => {
     const pick = (k) => median(runs.map((s) => s[k]));
     return {
-      name,
-      readMs: median(runs.map((s) => s.ms - s.oneMs)),
-      oneMs: pick('oneMs'),
       cpuMs: pick('cpuMs'),
       p50: pick('p50'),
       p99: pick('p99'),
       p99Worst: Math.max(...runs.map((s) => s.p99)),
       max: Math.max(...runs.map((s) => s.max)),
-      samples: pick('samples'),
       rss: pick('rss'),
+    };
+  };
+  const rows = names.map((name) => {
+    const { big, one } = samples.get(name);
+    const startMs = median(one.map((s) => s.ms));
+    return {
+      name,
+      readMs: median(big.map((s) => s.ms)) - startMs,
+      startMs,
+      totalMs: median(big.map((s) => s.total)),
+      ...shared(big),
+    };
+  });
+  const warmRows = warmNames.map((name) => {
+    const runs = warmSamples.get(name);
+    return {
+      name,
+      readMs: median(runs.map((s) => s.ms - s.oneMs)),
+      oneMs: median(runs.map((s) => s.oneMs)),
+      samples: median(runs.map((s) => s.samples)),
+      ...shared(runs),
     };
   });
   const tcpdumpMs = median(td);

@@ -40,6 +40,12 @@ export function inFlight(posted: number, acked: number): number {
   return (posted - acked) | 0;
 }
 
+/**
+ * The capture thread, stopped by back-pressure, wakes up when the batches in
+ * flight are down to this many for a given maximum: half of them, so that
+ * each wake-up is worth several batches and the consumer still has some
+ * queued while the thread starts reading again.
+ */
 export function resumeInFlight(maxBatchesInFlight: number): number {
   return maxBatchesInFlight >> 1;
 }

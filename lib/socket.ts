@@ -633,17 +633,26 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
 
   /** The next queued packet, if any, for read(). */
   private take(): Packet<T> | undefined {
-    let batch = this.queue[0];
-    // A listener that threw on a batch's last packet can leave it used up.
-    while (batch && this.cursor >= batch.count) {
-      this.consumed();
-      batch = this.queue[0];
-    }
+    const batch = this.head();
     if (!batch) return undefined;
     batch.pinned = true;
     const packet = batch.packetAt(this.cursor++, this.timeUnit) as Packet<T>;
     if (this.cursor >= batch.count) this.consumed();
     return packet;
+  }
+
+  /**
+   * The first queued batch with packets left. A listener that threw on a
+   * batch's last packet can leave that batch used up at the head: it is
+   * consumed here.
+   */
+  private head(): PacketBatch | undefined {
+    let batch = this.queue[0];
+    while (batch && this.cursor >= batch.count) {
+      this.consumed();
+      batch = this.queue[0];
+    }
+    return batch;
   }
 
   private consumed(): void {
@@ -677,16 +686,10 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       // Listeners may have been added or removed since the last delivery,
       // some by ways that do not go through the overrides below.
       this.listenersChanged('packet');
-      while (this.queue.length > 0 && this.delivering) {
+      for (let batch = this.head(); batch && this.delivering; batch = this.head()) {
         if (this.readers.length === 0 && this.turnBudgetSpent()) {
           this.deferDrain();
           break;
-        }
-        const batch = this.queue[0]!;
-        // A listener that threw on a batch's last packet left it here, used up.
-        if (this.cursor >= batch.count) {
-          this.consumed();
-          continue;
         }
         if (this.readers.length > 0) {
           const reader = this.readers.shift()!;
@@ -695,7 +698,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
           continue;
         }
         const wantsBatches = this.listenerCount('batch') > 0;
-        if (!wantsBatches && this.listenerCount('packet') === 0) break;
+        if (!wantsBatches && this.packetListeners.length === 0) break;
         if (wantsBatches && !batch.emitted) {
           // Marked first, so that a listener that throws does not get the
           // batch again. Packets that readers or 'packet' listeners took
@@ -754,13 +757,15 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
    */
   private emitPackets(batch: PacketBatch): boolean {
     const unit = this.timeUnit;
+    const viaEmit = this.captureRejections;
+    // Views are handed out: the buffer is never given back.
+    if (this.packetListeners.length > 0) batch.pinned = true;
     while (this.cursor < batch.count && this.delivering) {
       const listeners = this.packetListeners;
       if (listeners.length === 0) break;
-      batch.pinned = true; // views are handed out: the buffer is never given back
       if ((this.cursor & 63) === 63 && this.turnBudgetSpent()) return true;
       const packet = batch.packetAt(this.cursor++, unit);
-      if (this.captureRejections) this.emit('packet', packet);
+      if (viaEmit) this.emit('packet', packet);
       else if (listeners.length === 1) listeners[0]!.call(this, packet);
       else for (const listener of listeners) listener.call(this, packet);
     }
