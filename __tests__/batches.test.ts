@@ -361,6 +361,78 @@ describe('delivery when consumers change', () => {
     expect([...byListener, ...byRead].sort((a, b) => a - b)).toEqual(all);
   });
 
+  /**
+   * A socket with 'batch' and 'packet' listeners whose 'packet' listener,
+   * at packet 100 of the first batch, schedules `between` for the next turn
+   * and then spends the turn's budget, so the rest of that batch (which the
+   * 'batch' listener already had) is delivered in a later turn, after
+   * `between` ran.
+   */
+  async function splitFirstBatch(
+    between: (s: Awaited<ReturnType<typeof openOffline>>, listener: (p: { data: Buffer }) => void) => void,
+  ) {
+    const probe = await openOffline(file);
+    const firstCount = await new Promise<number>((resolve) =>
+      probe.once('batch', (b: PacketBatch) => resolve(b.count)),
+    );
+    await probe.close();
+    expect(firstCount).toBeGreaterThan(300);
+    const s = await openOffline(file);
+    const inBatches: number[] = [];
+    const inPackets: number[] = [];
+    s.on('batch', (b: PacketBatch) => inBatches.push(...seqs(b)));
+    const listener = (p: { data: Buffer }): void => {
+      inPackets.push(seq(p.data));
+      if (seq(p.data) === 100) {
+        setImmediate(() => between(s, listener));
+        const until = performance.now() + 3;
+        while (performance.now() < until); // the turn's budget is spent
+      }
+    };
+    s.on('packet', listener);
+    return { s, firstCount, inBatches, inPackets };
+  }
+
+  test("a reader that comes while 'packet' listeners are part-way through a batch that 'batch' listeners had gets the next batch's packet", async () => {
+    let read: Promise<number> | undefined;
+    const { s, firstCount, inBatches, inPackets } = await splitFirstBatch((sock) => {
+      read = sock.read().then((p) => seq(p.data));
+    });
+    await new Promise((r) => s.once('end', r));
+    const byRead = await read!;
+    expect(byRead).toBe(firstCount);
+    expect(inPackets).toEqual(inBatches);
+    expect([...inBatches, byRead].sort((a, b) => a - b)).toEqual(all);
+  });
+
+  test("when the last 'packet' listener leaves between turns, the rest of a batch 'batch' listeners had is not read again", async () => {
+    let read: Promise<number> | undefined;
+    const { s, firstCount, inBatches, inPackets } = await splitFirstBatch((sock, listener) => {
+      sock.off('packet', listener);
+      read = sock.read().then((p) => seq(p.data));
+    });
+    await new Promise((r) => s.once('end', r));
+    const byRead = await read!;
+    expect(byRead).toBe(firstCount);
+    expect(inPackets.length).toBeGreaterThan(100);
+    expect(inPackets.length).toBeLessThan(firstCount);
+    expect(inPackets).toEqual(all.slice(0, inPackets.length));
+    expect([...inBatches, byRead].sort((a, b) => a - b)).toEqual(all);
+  });
+
+  test("...and when the 'batch' listeners leave too, a reader still gets the next batch's packet", async () => {
+    let byRead: (value: number) => void = () => {};
+    const read = new Promise<number>((resolve) => (byRead = resolve));
+    const { s, firstCount, inBatches } = await splitFirstBatch((sock) => {
+      sock.removeAllListeners('packet');
+      sock.removeAllListeners('batch');
+      void sock.read().then((p) => byRead(seq(p.data)));
+    });
+    expect(await read).toBe(firstCount);
+    expect(inBatches).toEqual(all.slice(0, firstCount));
+    await s.close();
+  });
+
   test("read() after a 'packet' listener threw on a batch's last packet gets the next packet", () => {
     const out = child(`
       (async () => {

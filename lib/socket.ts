@@ -218,8 +218,12 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       const ready = this.take();
       if (ready) return Promise.resolve(ready);
     }
-    if (this.state === 'ending') this.finish();
-    if (this.state !== 'open') return Promise.reject(this.takeFailure() ?? this.closedError());
+    // Ending with packets queued: those 'packet' listeners are still being
+    // given (see take()) come first, and the reader may get a later one.
+    if (this.state === 'ending' && this.queue.length === 0) this.finish();
+    if (this.state !== 'open' && !(this.state === 'ending' && this.queue.length > 0)) {
+      return Promise.reject(this.takeFailure() ?? this.closedError());
+    }
     return new Promise<Packet<T>>((resolve, reject) => {
       const reader: Reader<T> = { resolve, reject };
       if (timeout !== undefined) {
@@ -634,7 +638,9 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   /** The next queued packet, if any, for read(). */
   private take(): Packet<T> | undefined {
     const batch = this.head();
-    if (!batch) return undefined;
+    // 'batch' listeners had this batch (or its rest): what is left of it is
+    // for 'packet' listeners, and a reader waits for the next batch.
+    if (!batch || batch.emitted) return undefined;
     batch.pinned = true;
     const packet = batch.packetAt(this.cursor++, this.timeUnit) as Packet<T>;
     if (this.cursor >= batch.count) this.consumed();
@@ -642,13 +648,15 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
   }
 
   /**
-   * The first queued batch with packets left. A listener that threw on a
-   * batch's last packet can leave that batch used up at the head: it is
+   * The first queued batch with packets left for someone. A listener that
+   * threw on a batch's last packet can leave that batch used up at the
+   * head, and the last 'packet' listener can leave between turns while the
+   * rest of a batch that 'batch' listeners had waits for it: either is
    * consumed here.
    */
   private head(): PacketBatch | undefined {
     let batch = this.queue[0];
-    while (batch && this.cursor >= batch.count) {
+    while (batch && (this.cursor >= batch.count || (batch.emitted && this.packetListeners.length === 0))) {
       this.consumed();
       batch = this.queue[0];
     }
@@ -691,7 +699,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
           this.deferDrain();
           break;
         }
-        if (this.readers.length > 0) {
+        if (this.readers.length > 0 && !batch.emitted) {
           const reader = this.readers.shift()!;
           if (reader.timer) clearTimeout(reader.timer);
           reader.resolve(this.take()!);
