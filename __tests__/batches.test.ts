@@ -433,6 +433,55 @@ describe('delivery when consumers change', () => {
     await s.close();
   });
 
+  /** A 100-packet file (one batch), whole in the socket's queue: the capture has ended. */
+  async function endedSmallFile(): Promise<Awaited<ReturnType<typeof openOffline>>> {
+    const small = path.join(dir, 'small.pcap');
+    if (!fs.existsSync(small)) {
+      const writer = await createSavefile(small);
+      for (let i = 0; i < 100; i++) writer.write({ time: { sec: 1_700_000_000, usec: i }, data: frame(i) });
+      await writer.close();
+    }
+    const s = await openOffline(small);
+    await new Promise((r) => setTimeout(r, 200));
+    return s;
+  }
+
+  /** Rejects after `ms`: a hang shows as a failure with a name, not as Jest's timeout. */
+  const within = <V>(promise: Promise<V>, ms: number, what: string): Promise<V> =>
+    Promise.race([
+      promise,
+      new Promise<V>((_, reject) => setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)),
+    ]);
+
+  test("a read() queued by the last 'packet' listener as it leaves gets the next packet", async () => {
+    // At the end of a file (nothing more will come to start a delivery) and, with one batch in
+    // flight, while the capture thread waits for this batch.
+    const ended = await endedSmallFile();
+    const s = await openOffline(file, { maxBatchesInFlight: 1 });
+    for (const sock of [ended, s]) {
+      const read = new Promise<number>((resolve, reject) => {
+        sock.once('packet', (p) => {
+          expect(seq(p.data)).toBe(0);
+          sock.read().then((q) => resolve(seq(q.data)), reject);
+        });
+      });
+      expect(await within(read, 3000, 'read()')).toBe(1);
+      await sock.close();
+    }
+  });
+
+  test("'end' and 'close' come once read() has taken the file's last packet", async () => {
+    const s = await endedSmallFile();
+    const events: string[] = [];
+    s.on('end', () => events.push('end'));
+    const closed = new Promise((r) => s.once('close', r));
+    for (let i = 0; i < 100; i++) expect(seq((await s.read()).data)).toBe(i);
+    expect(events).toEqual([]);
+    await within(closed, 3000, "'close'");
+    expect(events).toEqual(['end']);
+    await expect(s.read()).rejects.toMatchObject({ code: 'ECLOSED' });
+  });
+
   test("read() after a 'packet' listener threw on a batch's last packet gets the next packet", () => {
     const out = child(`
       (async () => {

@@ -596,6 +596,11 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     }
   }
 
+  /** finish() once an ending capture has nothing left to deliver. */
+  private endIfDone(): void {
+    if (this.state === 'ending' && this.queue.length === 0) this.finish();
+  }
+
   /** The last step of every socket, once: reject waiters, say why it ended, emit 'close'. */
   private finish(): void {
     if (this.finished) {
@@ -643,7 +648,12 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     if (!batch || batch.emitted) return undefined;
     batch.pinned = true;
     const packet = batch.packetAt(this.cursor++, this.timeUnit) as Packet<T>;
-    if (this.cursor >= batch.count) this.consumed();
+    if (this.cursor >= batch.count) {
+      this.consumed();
+      // The file's last packet went to a reader: 'end' follows, after the
+      // reader has had it.
+      if (this.state === 'ending' && this.queue.length === 0) setImmediate(() => this.endIfDone());
+    }
     return packet;
   }
 
@@ -725,8 +735,12 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
         }
         if (!this.delivering) break;
         // The last 'packet' listener went during the batch: unless 'batch'
-        // listeners had it, the rest waits for the next consumer.
-        if (!batch.emitted && this.cursor < batch.count) break;
+        // listeners had it, the rest waits for the next consumer, which may
+        // be a reader that a listener queued meanwhile.
+        if (!batch.emitted && this.cursor < batch.count) {
+          if (this.readers.length > 0) continue;
+          break;
+        }
         this.cursor = batch.count;
         this.consumed();
       }
