@@ -126,9 +126,9 @@ std::atomic<bool> populateWorks{true};
 // Maps in, with one system call, the pages of a fresh batch buffer that the
 // copy below would otherwise fault in one by one: most of a buffer is memory
 // the process never touched (its allocator grows while dead batches wait for
-// the collector). On this project's VM a page fault costs 12-16 us, and the
-// faults of these copies were a third of a capture thread reading a savefile
-// (perf). Buffers below 16 KiB are left alone; kernels without
+// the collector). On this project's VM a page fault costs 12-16 us, and
+// handling the faults of these copies was a fifth of a capture thread
+// reading a savefile (perf). Buffers below 16 KiB are left alone; kernels without
 // MADV_POPULATE_WRITE say EINVAL once and are not asked again.
 void populate(uint8_t* data, size_t size) {
 #ifdef __linux__

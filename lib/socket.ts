@@ -74,10 +74,11 @@ const DRAIN_BUDGET_MS = 1;
  * bytes is made: scavenges then follow the batch memory, which the capture
  * thread's allocator gets back and reuses while it is still mapped in.
  * Measured on a 1M-packet file read through 'batch' events without
- * release() (medians of 5 fresh processes): 173 ms and 14,475 page faults
- * without, 121 ms and 8,854 with 64 KiB per MiB (32 KiB: 129 ms; 128 KiB:
- * 128 ms). A 'packet' consumer allocates more than twice the batch bytes in
- * packet objects anyway, so for it this adds ~3%.
+ * release() (medians of 6 alternated fresh processes): 194 ms and 14,700
+ * page faults without, 121 ms and 8,300 with 64 KiB per MiB (in a first
+ * trial, 32 KiB per MiB gave 129 ms and 128 KiB 128 ms). A 'packet'
+ * consumer allocates more than twice the batch bytes in packet objects
+ * anyway, so for it this adds ~3%.
  */
 const PACE_EVERY = 1 << 20;
 const PACE_WITH = 64 << 10;
@@ -252,8 +253,9 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       const ready = this.take();
       if (ready) return Promise.resolve(ready);
     }
-    // Ending with packets queued: those 'packet' listeners are still being
-    // given (see take()) come first, and the reader may get a later one.
+    // An ending socket may still have packets queued that only 'packet'
+    // listeners may have (see take()): the reader waits for a later one, or
+    // for the end.
     if (this.state === 'ending' && this.queue.length === 0) this.finish();
     if (this.state !== 'open' && !(this.state === 'ending' && this.queue.length > 0)) {
       return Promise.reject(this.takeFailure() ?? this.closedError());
