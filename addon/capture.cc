@@ -107,15 +107,6 @@ void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const 
   h->count++;
 }
 
-// Moves the collected packets into an ArrayBuffer and resets the scratch
-// space. The buffer is `spare` when one was given and is large enough: a
-// batch JavaScript released (PacketBatch.release()), which nobody can see any
-// more. Otherwise it is fresh memory, never reused while JavaScript may hold
-// views into it, from napi_create_buffer, which does not zero it (every byte
-// used is written below), where napi_create_arraybuffer would: that memset was
-// 13% of a capture thread reading a savefile. When the consumer recycles
-// batches (a spare was given) a fresh buffer gets `recycledCapacity` bytes, so
-// that it fits any later batch when it comes back.
 #ifdef __linux__
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23  // Linux 5.14
@@ -123,13 +114,13 @@ void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const 
 std::atomic<bool> populateWorks{true};
 #endif
 
-// Maps in, with one system call, the pages of a fresh batch buffer that the
-// copy below would otherwise fault in one by one: most of a buffer is memory
-// the process never touched (its allocator grows while dead batches wait for
-// the collector). On this project's VM a page fault costs 12-16 us, and
-// handling the faults of these copies was a fifth of a capture thread
-// reading a savefile (perf). Buffers below 16 KiB are left alone; kernels without
-// MADV_POPULATE_WRITE say EINVAL once and are not asked again.
+// Maps in, with one system call, the pages of a fresh batch buffer that
+// flushBatch()'s copy would otherwise fault in one by one: most of a buffer
+// is memory the process never touched (its allocator grows while dead
+// batches wait for the collector). On this project's VM a page fault costs
+// 12-16 us, and handling the faults of these copies was a fifth of a capture
+// thread reading a savefile (perf). Buffers below 16 KiB are left alone;
+// kernels without MADV_POPULATE_WRITE say EINVAL once and are not asked again.
 void populate(uint8_t* data, size_t size) {
 #ifdef __linux__
   if (size < (16 << 10) || !populateWorks.load(std::memory_order_relaxed)) return;
@@ -146,6 +137,15 @@ void populate(uint8_t* data, size_t size) {
 #endif
 }
 
+// Moves the collected packets into an ArrayBuffer and resets the scratch
+// space. The buffer is `spare` when one was given and is large enough: a
+// batch JavaScript released (PacketBatch.release()), which nobody can see any
+// more. Otherwise it is fresh memory, never reused while JavaScript may hold
+// views into it, from napi_create_buffer, which does not zero it (every byte
+// used is written below), where napi_create_arraybuffer would: that memset was
+// 13% of a capture thread reading a savefile. When the consumer recycles
+// batches (a spare was given) a fresh buffer gets `recycledCapacity` bytes, so
+// that it fits any later batch when it comes back.
 Napi::ArrayBuffer flushBatch(Napi::Env env, CaptureHandle* h, Napi::Value spare, size_t recycledCapacity) {
   size_t headerBytes = batch::kHeaderWords * sizeof(uint32_t);
   size_t recordBytes = h->records.size();

@@ -253,11 +253,11 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
       const ready = this.take();
       if (ready) return Promise.resolve(ready);
     }
-    // An ending socket may still have packets queued that only 'packet'
-    // listeners may have (see take()): the reader waits for a later one, or
-    // for the end.
-    if (this.state === 'ending' && this.queue.length === 0) this.finish();
-    if (this.state !== 'open' && !(this.state === 'ending' && this.queue.length > 0)) {
+    // An ending socket that is still 'ending' after this has packets queued
+    // that only 'packet' listeners may have (see take()): the reader waits
+    // for a later one, or for the end.
+    this.endIfDone();
+    if (this.state !== 'open' && this.state !== 'ending') {
       return Promise.reject(this.takeFailure() ?? this.closedError());
     }
     return new Promise<Packet<T>>((resolve, reject) => {
@@ -792,7 +792,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     } finally {
       this.draining = false;
     }
-    if (this.state === 'ending' && this.queue.length === 0) this.finish();
+    this.endIfDone();
     this.updateHeld();
   }
 
