@@ -717,7 +717,7 @@ function render(R) {
   out.push('## What could not be measured, and caveats');
   out.push('');
   const notes = [
-    'Event-loop delay is perf_hooks.monitorEventLoopDelay({ resolution: 1 }); it records whole 1 ms timer intervals, so every figure here is the recorded value minus 1 ms (0 = on time).',
+    'Event-loop delay is perf_hooks.monitorEventLoopDelay({ resolution: 1 }); it records whole 1 ms timer intervals, so every figure here is the recorded value minus 1 ms (0 = on time). In the flood it is the same sampling by a histogram of the benchmark’s own that can pause, from the capturer’s first packet until it caught up, paused while nothing arrived for 50 ms; the parent reads veth counters from /proc/net/dev instead of spawning `ip` (a spawn took 3 ms of the capturer’s CPU under perf sched).',
     'This is a 2-CPU paravirtualised VM: a system call costs ~1–2 µs and a thread wake-up tens of µs, several times bare metal, and the idle event loop already shows multi-millisecond outliers (baseline in section 3). The generator takes one CPU at full rate, so a capturer’s threads share the other; absolute figures are this machine’s, the comparisons between capturers are the point.',
     'tcpdump has no event loop: its rows have no event-loop figures. Its CPU and peak RSS come from /proc.',
     'Kernel drops are libpcap’s ps_drop (PACKET_STATISTICS tp_drops: ring full). veth1’s own “rx dropped” counter counts the stack discarding the unknown ethertype after the taps and is not a capture loss.',

@@ -40,7 +40,10 @@ export async function prewarm(threads = 1): Promise<void> {
 
 /**
  * Native capture handles open in this process and the capture thread pool's
- * size: for leak checks and monitoring.
+ * size: for leak checks and monitoring. `captureThreadSliceNs` is the time
+ * slice threads run live captures with (EWPCAP_CAPTURE_SLICE_MS in the
+ * README): 0 where the kernel keeps its default (before Linux 6.12, other
+ * systems, or EWPCAP_CAPTURE_SLICE_MS=0), undefined until a thread started.
  */
 export function diagnostics(): {
   handles: number;
@@ -48,6 +51,7 @@ export function diagnostics(): {
   threads: number;
   idleThreads: number;
   busyThreads: number;
+  captureThreadSliceNs: number | undefined;
 } {
   const p = pool.stats();
   return {
@@ -56,5 +60,6 @@ export function diagnostics(): {
     threads: p.threads,
     idleThreads: p.idle,
     busyThreads: p.busy,
+    captureThreadSliceNs: p.sliceNs,
   };
 }
