@@ -5,7 +5,7 @@
  *   node scripts/netns.js node bench/lifecycle.js [--cold 5] [--cycles 100] [--closes 120]
  *
  *   first-packet  open() -> first 'packet' event while the generator sends
- *                 10,000 frames/s: cold (the process's first socket: the
+ *                 10,000 frames/s (bursts of 10, 1 ms apart): cold (the process's first socket: the
  *                 capture thread is spawned, libpcap loaded) and warm (a
  *                 pooled thread reused), plus how long open() itself took.
  *   churn         100 sequential open() + 'packet' listener + close()
@@ -134,7 +134,11 @@ async function inChild(args, timeoutMs = 120_000) {
 
 async function lifecycleAll({ cold = 5, warm = 20, cycles = 100, closes = 120, log = () => {} } = {}) {
   const out = {};
-  const traffic = C.startGen({ count: 0, rate: 10_000 });
+  // Bursts of 10 frames 1 ms apart: one frame every 100 µs woke the generator
+  // 10,000 times a second, and each wake-up (plus its 20 µs of spinning)
+  // preempted the capturer's main thread on this 2-CPU machine (perf sched),
+  // which put 6-13 ms stalls into churn runs that had none of their own.
+  const traffic = C.startGen({ count: 0, rate: 10_000, burst: 10 });
   try {
     const firsts = [];
     for (let i = 0; i < cold; i++) {
