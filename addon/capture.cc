@@ -631,10 +631,11 @@ struct SchedAttr {
 // the calling thread (0: the kernel's default), keeping its policy and nice
 // value, and answers the slice now in effect (after 0, the kernel's base
 // slice): 0 where the kernel has no per-thread slices (before Linux 6.12,
-// other systems) or the thread is not SCHED_OTHER. The EEVDF scheduler gives a thread with a longer slice a later
-// virtual deadline: a waking main thread then runs before it instead of
-// queueing behind it, while its share of the CPU stays the same (nice sets
-// that). Never throws for what the system refuses: it is a hint.
+// other systems) or the thread is not SCHED_OTHER. The EEVDF scheduler gives
+// a thread with a longer slice a later virtual deadline: a waking main thread
+// then runs before it instead of queueing behind it, while its share of the
+// CPU stays the same (nice sets that). Never throws for what the system
+// refuses: it is a hint.
 Napi::Value SetThreadSlice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) throwError(env, "EINVAL", "setThreadSlice(ns): ns must be a number");
