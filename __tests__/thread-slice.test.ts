@@ -26,14 +26,17 @@ interface Probe {
   others: Array<number | null>;
   /** The same while a savefile was open on that thread (probe(env, file)). */
   offline?: Array<number | null>;
+  /** The same after a live capture job ran on that thread next (probe(env, file)). */
+  again?: Array<number | null>;
   stderr: string;
 }
 
 /**
- * Starts one capture thread in a fresh process and reads every thread's
- * slice; with `file`, also while that savefile is open on the thread.
+ * Starts `threads` capture threads in a fresh process and reads every
+ * thread's slice; with `file`, also while that savefile is open on a thread,
+ * and after a live capture job (one that fails: no such device) ran next.
  */
-function probe(env: Record<string, string | undefined>, file?: string): Probe {
+function probe(env: Record<string, string | undefined>, file?: string, threads = 1): Probe {
   const script = `
     const fs = require('fs');
     const e = require(${JSON.stringify(root)});
@@ -42,20 +45,23 @@ function probe(env: Record<string, string | undefined>, file?: string): Probe {
       return m ? Number(m[1]) : null;
     };
     const others = () => fs.readdirSync('/proc/self/task').filter((t) => t !== String(process.pid)).map(slice);
-    e.prewarm(1).then(async () => {
+    e.prewarm(${threads}).then(async () => {
       const out = { reported: e.diagnostics().captureThreadSliceNs, main: slice(process.pid), others: others() };
       const file = ${JSON.stringify(file ?? null)};
       if (file) {
         const s = await e.openOffline(file);
         out.offline = others();
         await s.close();
+        await e.open('ewpcap-no-such-device0').then((c) => c.close(), () => undefined);
+        out.again = others();
       }
       console.log(JSON.stringify(out));
     });`;
   const r = spawnSync(process.execPath, ['-e', script], {
     encoding: 'utf8',
     timeout: 20_000,
-    env: { ...process.env, EWPCAP_CAPTURE_SLICE_MS: undefined, ...env },
+    // NODE_NO_WARNINGS would hide the warning that a test looks for.
+    env: { ...process.env, EWPCAP_CAPTURE_SLICE_MS: undefined, NODE_NO_WARNINGS: undefined, ...env },
   });
   expect(r.error).toBeUndefined();
   expect(r.status).toBe(0);
@@ -104,6 +110,7 @@ describeLinux('capture thread time slice', () => {
       expect(p.others.filter((s) => s === 20_000_000)).toHaveLength(1);
       expect(p.offline).toBeDefined();
       expect(p.offline!.every((s) => s === p.main)).toBe(true);
+      expect(p.again!.filter((s) => s === 20_000_000)).toHaveLength(1);
       expect(p.reported).toBe(20_000_000);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -116,6 +123,12 @@ describeLinux('capture thread time slice', () => {
     expect(p.others.filter((s) => s === 5_000_000)).toHaveLength(1);
   });
 
+  test('the slice reported is the one the kernel set: it raises less than 0.1 ms to 0.1 ms', () => {
+    const p = probe({ EWPCAP_CAPTURE_SLICE_MS: '0.05' });
+    expect(p.reported).toBe(100_000);
+    expect(p.others.filter((s) => s === 100_000)).toHaveLength(1);
+  });
+
   test('EWPCAP_CAPTURE_SLICE_MS=0 leaves every thread with the kernel default', () => {
     const p = probe({ EWPCAP_CAPTURE_SLICE_MS: '0' });
     expect(p.reported).toBe(0);
@@ -124,8 +137,9 @@ describeLinux('capture thread time slice', () => {
 
   test('a bad EWPCAP_CAPTURE_SLICE_MS is reported once as a warning, and the default is used', () => {
     for (const bad of ['fast', '-1', '101', 'Infinity']) {
-      const p = probe({ EWPCAP_CAPTURE_SLICE_MS: bad });
+      const p = probe({ EWPCAP_CAPTURE_SLICE_MS: bad }, undefined, 2);
       expect(p.reported).toBe(20_000_000);
+      expect(p.others.filter((s) => s === 20_000_000)).toHaveLength(2);
       expect(p.stderr).toContain('EWPCAP_CAPTURE_SLICE_MS');
       expect(p.stderr.match(/EWPCAP_CAPTURE_SLICE_MS=/g)).toHaveLength(1);
     }

@@ -647,7 +647,7 @@ Napi::Value SetThreadSlice(const Napi::CallbackInfo& info) {
   if (syscall(SYS_sched_getattr, 0, &attr, static_cast<unsigned>(sizeof attr), 0u) != 0 || attr.policy != SCHED_OTHER)
     return Napi::Number::New(env, 0);
   attr.size = sizeof attr;
-  attr.flags = 0;
+  attr.flags &= 0x01;  // SCHED_FLAG_RESET_ON_FORK, as it was; nothing else asked for
   attr.runtime = static_cast<uint64_t>(ns);
   if (syscall(SYS_sched_setattr, 0, &attr, 0u) != 0) return Napi::Number::New(env, 0);
   memset(&attr, 0, sizeof attr);

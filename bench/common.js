@@ -234,8 +234,11 @@ async function waitForQuiet({ limitPct = 10, maxMs = 90_000, log = () => {} } = 
 
 // ---- network -----------------------------------------------------------------
 
+const macs = new Map();
+/** A device's MAC address (asked of `ip` once per device: the generator's start needs it every run). */
 function mac(dev) {
-  return JSON.parse(sh('ip', ['-j', 'link', 'show', dev]).stdout)[0].address;
+  if (!macs.has(dev)) macs.set(dev, JSON.parse(sh('ip', ['-j', 'link', 'show', dev]).stdout)[0].address);
+  return macs.get(dev);
 }
 
 /**

@@ -161,6 +161,8 @@ async function measureFlood(cap, idle, index) {
   batches = 0;
   firstAt = 0n;
   lastAt = 0n;
+  runTick = -1;
+  runPackets = 0;
   const stats0 = await cap.stats();
   const h = pausableDelayHistogram();
   const ticker = setInterval(() => tick++, 1);

@@ -42,8 +42,9 @@ export async function prewarm(threads = 1): Promise<void> {
  * Native capture handles open in this process and the capture thread pool's
  * size: for leak checks and monitoring. `captureThreadSliceNs` is the time
  * slice threads run live captures with (EWPCAP_CAPTURE_SLICE_MS in the
- * README): 0 where the kernel keeps its default (before Linux 6.12, other
- * systems, or EWPCAP_CAPTURE_SLICE_MS=0), undefined until a thread started.
+ * README), as the kernel set it: 0 where the kernel keeps its default (before
+ * Linux 6.12, other systems, a thread policy other than SCHED_OTHER, or
+ * EWPCAP_CAPTURE_SLICE_MS=0), undefined until a thread started.
  */
 export function diagnostics(): {
   handles: number;

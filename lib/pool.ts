@@ -24,8 +24,9 @@ const DEFAULT_SLICE_MS = 20;
 
 /**
  * The time slice capture threads ask for, in ns: EWPCAP_CAPTURE_SLICE_MS
- * (0 to 100; 0 leaves the kernel's default), else DEFAULT_SLICE_MS. A value
- * that is not such a number is reported once as a warning and not used.
+ * (0 to 100; 0 leaves the kernel's default; the kernel raises less than 0.1
+ * to 0.1), else DEFAULT_SLICE_MS. A value that is not such a number is
+ * reported once as a warning and not used.
  */
 export function captureSliceNs(env: NodeJS.ProcessEnv = process.env): number {
   const text = env.EWPCAP_CAPTURE_SLICE_MS;

@@ -265,12 +265,24 @@ if (parentPort) {
   // (docs/ARCHITECTURE.md, "The capture thread's time slice"). Savefile jobs
   // keep the kernel's default: measured, the long slice made the main thread
   // no more punctual there and the batch reader slower. Linux 6.12 and later;
-  // elsewhere the addon answers 0 and nothing changes.
+  // elsewhere the addon answers 0 and nothing changes. A thread this thread
+  // started would inherit its slice: it starts none.
   const { sliceNs } = (workerData ?? { sliceNs: 0 }) as ThreadData;
-  let slice = 0; // the slice this thread asked for; 0: the kernel's default
+  // An addon built before setThreadSlice() existed (a stale local build)
+  // must not make every open fail.
+  let supported = typeof native.setThreadSlice === 'function';
+  let asked = 0; // what this thread last asked for; 0: the kernel's default
+  let inEffect = 0; // the kernel's answer to it (it keeps slices within 0.1-100 ms)
   const sliceFor = (kind: Job['kind']): void => {
     const want = kind === 'capture' ? sliceNs : 0;
-    if (want !== slice) slice = native.setThreadSlice(want) > 0 ? want : 0;
+    if (!supported || want === asked) return;
+    const got = native.setThreadSlice(want);
+    if (want > 0 && got === 0) {
+      supported = false; // no per-thread slices here: not asked again
+      return;
+    }
+    asked = want;
+    inEffect = want > 0 ? got : 0;
   };
   parent.on('message', (job: Job) => {
     const done = () => parent.postMessage({ kind: 'done', jobId: job.jobId } satisfies JobDone);
@@ -287,7 +299,7 @@ if (parentPort) {
   });
   // An idle thread is ready for a live capture.
   sliceFor('capture');
-  const ready: ThreadReady = { kind: 'ready', sliceNs: slice };
+  const ready: ThreadReady = { kind: 'ready', sliceNs: inEffect };
   // Load libpcap now, so that the first job does not wait for it (prewarm()).
   try {
     native.libVersion();
