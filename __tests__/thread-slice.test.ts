@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createSavefile } from '../lib';
 
 const root = path.resolve(__dirname, '..');
 
@@ -94,18 +95,11 @@ describeLinux('capture thread time slice', () => {
     expect(p.others.filter((s) => s !== p.main)).toHaveLength(1);
   });
 
-  test('a savefile is read with the kernel default slice, and the thread asks again for live captures', () => {
+  test('a savefile is read with the kernel default slice, and the thread asks again for live captures', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-slice-'));
     try {
       const file = path.join(dir, 'empty.pcap');
-      // A pcap file header and no packets: microsecond, Ethernet, snaplen 65535.
-      const header = Buffer.alloc(24);
-      header.writeUInt32LE(0xa1b2c3d4, 0);
-      header.writeUInt16LE(2, 4);
-      header.writeUInt16LE(4, 6);
-      header.writeUInt32LE(65535, 16);
-      header.writeUInt32LE(1, 20);
-      fs.writeFileSync(file, header);
+      await (await createSavefile(file)).close(); // a header and no packets
       const p = probe({}, file);
       expect(p.others.filter((s) => s === 20_000_000)).toHaveLength(1);
       expect(p.offline).toBeDefined();

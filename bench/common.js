@@ -262,6 +262,7 @@ function netStats(dev) {
   return { rx_packets: f[1], rx_dropped: f[3], tx_packets: f[9], tx_dropped: f[11] };
 }
 
+/** b - a for every counter of b (veth counters, capture statistics). */
 function netDelta(a, b) {
   const out = {};
   for (const k of Object.keys(b)) out[k] = b[k] - a[k];

@@ -143,13 +143,6 @@ function pausableDelayHistogram() {
   };
 }
 
-/** Kernel counters over one flood: cumulative statistics, minus those at its start. */
-function statsDelta(before, after) {
-  const out = {};
-  for (const k of Object.keys(after)) out[k] = after[k] - (before[k] ?? 0);
-  return out;
-}
-
 /**
  * One flood: "ready" to the parent, which then runs the generator; "stop"
  * (with veth1's count) from it; then the capture catches up and the
@@ -208,7 +201,8 @@ async function measureFlood(cap, idle, index) {
   const cpu = process.cpuUsage(cpu0);
   const threads = C.threadCpuDelta(threads0, C.threadCpu());
   const wait1 = C.runqueueWaitMs();
-  const stats = statsDelta(stats0, await cap.stats());
+  // The statistics are cumulative: this flood's are the difference.
+  const stats = C.netDelta(stats0, await cap.stats());
   const capturedSeconds = lastAt > firstAt ? Number(lastAt - firstAt) / 1e9 : NaN;
   process.send({
     type: 'result',

@@ -191,16 +191,16 @@ async function runFloor(kind, ms) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Enables the event-loop delay histogram and lets its timer run once: the
- * histogram records nothing before its first tick, so a reader that blocks
- * the loop from the start (node_pcap) would otherwise go unrecorded.
- */
 /** A delay histogram's figures, in ms (the values include the 1 ms timer). */
 function delayFigures(h) {
   return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
 }
 
+/**
+ * Enables the event-loop delay histogram and lets its timer run once: the
+ * histogram records nothing before its first tick, so a reader that blocks
+ * the loop from the start (node_pcap) would otherwise go unrecorded.
+ */
 async function startDelayHistogram() {
   const { monitorEventLoopDelay } = require('node:perf_hooks');
   const h = monitorEventLoopDelay({ resolution: 1 });
