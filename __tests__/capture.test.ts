@@ -340,22 +340,43 @@ describeLive('capture beyond ewpcap', () => {
   });
 
   test('async iteration delivers packets in order with back-pressure; break closes the socket', async () => {
-    const s = await open(T.dev1, { filter: FRAME_FILTER, maxBatchesInFlight: 1 });
+    // While the consumer sleeps, the capture thread stops reading and the
+    // kernel ring holds what arrives. With the default snaplen (65535) an
+    // immediate-mode ring on veth has only ~128 slots, which a loaded
+    // machine can overflow (a drop at the tail then left this loop waiting
+    // forever): a small snaplen gives it tens of thousands.
+    const s = await open(T.dev1, { filter: FRAME_FILTER, maxBatchesInFlight: 1, snaplen: 128 });
     const w = await open(T.dev0);
+    let n = 0;
+    let lastAt = Date.now();
+    // Should packets stop coming, close the socket (which ends the loop)
+    // and report the kernel's counters rather than hang until the timeout.
+    let stalled: unknown;
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastAt < 5000 || stalled) return;
+      stalled = 'pending';
+      void s
+        .stats()
+        .then((st) => (stalled = { n, ...st }))
+        .catch((e: { code: string }) => (stalled = { n, stats: e.code }))
+        .finally(() => void s.close());
+    }, 250);
     try {
       const make = framer();
       const sending = sendFrames(w, 200, make);
-      let n = 0;
       for await (const p of s) {
+        lastAt = Date.now();
         expect(seqOf(p.data)).toBe(n);
         if (++n === 200) break;
         if (n % 50 === 0) await sleep(5); // a slow consumer
       }
       await sending;
+      expect(stalled).toBeUndefined();
       expect(n).toBe(200);
       expect(s.isOpen).toBe(false);
       expect(await s.stats().catch((e: { code: string }) => e.code)).toBe('ECLOSED');
     } finally {
+      clearInterval(watchdog);
       await Promise.all([s.close(), w.close()]);
     }
   });
