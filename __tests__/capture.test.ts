@@ -394,14 +394,22 @@ describeLive('capture beyond ewpcap', () => {
     });
   });
 
-  test("timeout 'infinity' with no traffic: close() resolves within 50 ms", async () => {
-    const s = await open(T.dev1, { filter: FRAME_FILTER, timeout: 'infinity' });
-    s.on('packet', () => undefined);
-    await sleep(100);
-    const t0 = performance.now();
-    await s.close();
-    const elapsed = performance.now() - t0;
-    expect(elapsed).toBeLessThan(50);
+  test("timeout 'infinity' with no traffic: close() wakes the capture thread (median of 5 closes under 50 ms)", async () => {
+    // A close that waited for the capture thread's own 250 ms liveness
+    // wake-up would take 125 ms on average; the median of five keeps one
+    // close delayed by a loaded machine from failing the test.
+    const elapsed: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = await open(T.dev1, { filter: FRAME_FILTER, timeout: 'infinity' });
+      s.on('packet', () => undefined);
+      await sleep(100);
+      const t0 = performance.now();
+      await s.close();
+      elapsed.push(performance.now() - t0);
+    }
+    elapsed.sort((a, b) => a - b);
+    process.stderr.write(`close with timeout 'infinity': ${elapsed.map((ms) => ms.toFixed(2)).join(', ')} ms\n`);
+    expect(elapsed[2]).toBeLessThan(50);
   });
 
   test('a millisecond timeout delivers buffered packets after at most about that long', async () => {
