@@ -47,6 +47,23 @@ describe('loader', () => {
     expect(libVersion()).toMatch(/^libpcap version \d+\.\d+/);
   });
 
+  test('the ES module entry exports every value the CommonJS entry does, as the same objects', () => {
+    const script = `import * as esm from ${JSON.stringify(path.join(root, 'esm', 'index.mjs'))};
+      import { createRequire } from 'node:module';
+      const cjs = createRequire(import.meta.url)(${JSON.stringify(root)});
+      console.log(JSON.stringify({
+        cjs: Object.keys(cjs).sort(),
+        esm: Object.keys(esm).filter((k) => k !== 'default').sort(),
+        same: Object.keys(cjs).every((k) => esm[k] === cjs[k]) && esm.default === cjs,
+      }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { cjs: string[]; esm: string[]; same: boolean };
+    expect(out.cjs).toContain('prewarm');
+    expect(out.esm).toEqual(out.cjs);
+    expect(out.same).toBe(true);
+  });
+
   test('with EWPCAP_LIBPCAP naming a missing file the module still loads and calls reject with ELIBPCAP', () => {
     const r = child(
       `const m = require('./dist');

@@ -9,6 +9,7 @@ export const {
   getifaddrs,
   libVersion,
   diagnostics,
+  prewarm,
   compile,
   BpfProgram,
   createSavefile,
