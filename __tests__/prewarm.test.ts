@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSavefile, diagnostics, openOffline, prewarm } from '../lib';
+import { warmupSavefile } from '../lib/warmup';
 
 const root = path.resolve(__dirname, '..');
 
@@ -29,9 +30,101 @@ test('prewarmed threads are idle and ready, and the next opens use them instead 
   }
 });
 
-test('prewarm() checks its argument', async () => {
+test('prewarm() checks its arguments', async () => {
   for (const bad of [0, 1.5, 65, '2']) {
     await expect(prewarm(bad as number)).rejects.toMatchObject({ code: 'EINVAL' });
+  }
+  for (const bad of [{ code: 'yes' }, { code: 1 }, { jit: true }, 'code', [true]]) {
+    await expect(prewarm(1, bad as never)).rejects.toMatchObject({ code: 'EINVAL' });
+  }
+  await expect(prewarm(1, { code: false })).resolves.toBeUndefined();
+});
+
+/**
+ * Runs `body` (after `const m = require(<package>)`) in a fresh Node process
+ * with V8's test natives, so that it can ask whether a function was
+ * optimized; returns what the script printed as JSON.
+ */
+function inFreshProcess(body: string, env: NodeJS.ProcessEnv = {}): Record<string, unknown> {
+  const script = `const m = require(${JSON.stringify(root)});
+    const { PacketBatch } = m;
+    const optimized = () => (%GetOptimizationStatus(PacketBatch.prototype.packetAt) & 16) !== 0; // kOptimized
+    (async () => { ${body} })().then((r) => console.log(JSON.stringify(r)), (e) => console.log(JSON.stringify({ error: e.code ?? String(e) })));`;
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, ...env },
+  });
+  expect(r.error).toBeUndefined();
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+}
+
+test('prewarm() compiles the delivery code on generated packets, then removes its file and keeps its threads', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-prewarm-tmp-'));
+  try {
+    // The optimizing compiler runs on another thread: its code may be
+    // installed shortly after prewarm() resolves.
+    const body = `
+      const before = optimized();
+      await m.prewarm(2);
+      let after = optimized();
+      for (let i = 0; i < 100 && !after; i++) { await new Promise((r) => setTimeout(r, 10)); after = optimized(); }
+      // Kept like any prewarmed thread: no idle timer (the pool's own state).
+      const kept = require(${JSON.stringify(path.join(root, 'dist', 'pool.js'))}).pool.idle.every((t) => t.prewarmed && !t.idleTimer);
+      return { before, after, kept, diagnostics: m.diagnostics(), left: require('fs').readdirSync(${JSON.stringify(tmp)}) };`;
+    const warmed = inFreshProcess(body, { TMPDIR: tmp });
+    expect(warmed).toMatchObject({
+      before: false,
+      after: true,
+      kept: true,
+      diagnostics: { handles: 0, threads: 2, idleThreads: 2, busyThreads: 0 },
+      left: [],
+    });
+    // The same without the warm-up: nothing delivered a packet, so nothing
+    // was compiled, and no file was written.
+    const cold = inFreshProcess(
+      body.replace('m.prewarm(2)', 'm.prewarm(2, { code: false })').replace('i < 100', 'i < 20'),
+      {
+        TMPDIR: tmp,
+      },
+    );
+    expect(cold).toMatchObject({
+      before: false,
+      after: false,
+      kept: true,
+      diagnostics: { handles: 0, threads: 2 },
+      left: [],
+    });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('the warm-up is best effort: with no writable temporary directory prewarm() still resolves', () => {
+  const body = `await m.prewarm(); return { after: optimized(), diagnostics: m.diagnostics() };`;
+  const r = inFreshProcess(body, { TMPDIR: path.join(os.tmpdir(), 'ewpcap-no-such-dir', 'deeper') });
+  expect(r).toMatchObject({ after: false, diagnostics: { handles: 0, threads: 1, idleThreads: 1 } });
+});
+
+test('the warm-up savefile is a valid pcap file that tcpdump reads', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-warmfile-'));
+  try {
+    const file = path.join(dir, 'w.pcap');
+    fs.writeFileSync(file, warmupSavefile(3));
+    const r = spawnSync('tcpdump', ['-r', file, '-nn', '-e', '-tt'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    // tcpdump follows each line with a hex dump (indented) for an unknown ethertype.
+    const lines = r.stdout.split('\n').filter((line) => /^\d/.test(line));
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line).toMatch(
+        /^1700000000\.000000 02:00:00:00:00:00 > ff:ff:ff:ff:ff:ff, ethertype Unknown \(0x88b5\), length 60/,
+      );
+    }
+    expect(warmupSavefile(0)).toHaveLength(24);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

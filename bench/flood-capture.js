@@ -61,7 +61,8 @@ function delivered(n) {
 
 async function openPeer() {
   if (peer === 'ewpcap-batch' || peer === 'ewpcap-packet') {
-    const { open } = C.ewpcap();
+    const { open, prewarm } = C.ewpcap();
+    if (options.prewarm) await prewarm();
     const openOptions = { buffer: BUFFER, ...(options.open || {}) };
     const socket = await open(C.DEV1, openOptions);
     if (peer === 'ewpcap-batch') {

@@ -80,6 +80,20 @@ const CONFIGS = [
     peer: 'ewpcap-packet',
     options: { open: { timeout: 10 }, floods: 2 },
   },
+  // A fresh process that called prewarm() before opening: the delivery code
+  // was compiled on a few thousand generated packets first.
+  {
+    key: 'ewpcap-batch-t10-prewarm',
+    label: "ewpcap 'batch', timeout: 10 (ms), after prewarm()",
+    peer: 'ewpcap-batch',
+    options: { open: { timeout: 10 }, prewarm: true },
+  },
+  {
+    key: 'ewpcap-packet-t10-prewarm',
+    label: "ewpcap 'packet', timeout: 10 (ms), after prewarm()",
+    peer: 'ewpcap-packet',
+    options: { open: { timeout: 10 }, prewarm: true },
+  },
   {
     key: 'tcpdump',
     label: 'tcpdump -w /dev/null -B 8192 (its default: 1 s timeout)',

@@ -240,11 +240,13 @@ function targets(R) {
         .join('; '),
       verdict(all),
     ]);
-    // The verdict is given for the defaults, for timeout: 10 and for the
-    // second flood of a process with timeout: 10.
+    // The verdict is given for the defaults, for timeout: 10, for
+    // timeout: 10 after prewarm() and for the second flood of a process with
+    // timeout: 10.
     const groups = [
       ['defaults', ew],
       ['timeout 10', ['ewpcap-batch-t10', 'ewpcap-packet-t10'].filter((k) => F[k])],
+      ['timeout 10, after prewarm()', ['ewpcap-batch-t10-prewarm', 'ewpcap-packet-t10-prewarm'].filter((k) => F[k])],
       ['timeout 10, second flood', ['ewpcap-batch-t10-warm', 'ewpcap-packet-t10-warm'].filter((k) => F[k])],
     ].filter(([, keys]) => keys.length > 0);
     const eldVerdict = (keys) =>
@@ -305,7 +307,7 @@ function floodSection(R) {
   if (!F || F.error) return `Not measured: ${F?.error ?? 'skipped'}`;
   out.push(
     `Generator: bench/gen.c (AF_PACKET, sendmmsg of 256 frames, PACKET_QDISC_BYPASS), ${QUICK_TXT(R, '500,000', '2,000,000')} frames of 60 bytes (ethertype 0x88B5) on veth0, as fast as it goes; ` +
-      'each capturer alone on veth1 in a fresh process, 8 MiB kernel buffer (rows marked “second flood of a process”: the same process captured one flood before the one reported, so the JIT had compiled its code). The generator’s core also runs the receive softirq (tpacket_rcv into the capturer’s ring), so its rate depends on the capturer. ' +
+      'each capturer alone on veth1 in a fresh process, 8 MiB kernel buffer (rows marked “second flood of a process”: the same process captured one flood before the one reported, so the JIT had compiled its code; rows marked “after prewarm()”: a fresh process that called `prewarm()`, which compiles the delivery code on 5,000 generated packets, before opening). The generator’s core also runs the receive softirq (tpacket_rcv into the capturer’s ring), so its rate depends on the capturer. ' +
       `Medians of ${R.runs} run(s). “received” is veth1’s rx_packets over the run (the generator’s frames plus any stray kernel packet).`,
   );
   out.push('');
