@@ -370,6 +370,7 @@ describeLive('capture beyond ewpcap', () => {
         if (++n === 200) break;
         if (n % 50 === 0) await sleep(5); // a slow consumer
       }
+      clearInterval(watchdog);
       await sending;
       expect(stalled).toBeUndefined();
       expect(n).toBe(200);

@@ -69,7 +69,7 @@ test('prewarm() compiles the delivery code on generated packets, then removes it
       const before = optimized();
       await m.prewarm(2);
       let after = optimized();
-      for (let i = 0; i < 100 && !after; i++) { await new Promise((r) => setTimeout(r, 10)); after = optimized(); }
+      for (let i = 0; i < 500 && !after; i++) { await new Promise((r) => setTimeout(r, 10)); after = optimized(); }
       // Kept like any prewarmed thread: no idle timer (the pool's own state).
       const kept = require(${JSON.stringify(path.join(root, 'dist', 'pool.js'))}).pool.idle.every((t) => t.prewarmed && !t.idleTimer);
       return { before, after, kept, diagnostics: m.diagnostics(), left: require('fs').readdirSync(${JSON.stringify(tmp)}) };`;
@@ -84,7 +84,7 @@ test('prewarm() compiles the delivery code on generated packets, then removes it
     // The same without the warm-up: nothing delivered a packet, so nothing
     // was compiled, and no file was written.
     const cold = inFreshProcess(
-      body.replace('m.prewarm(2)', 'm.prewarm(2, { code: false })').replace('i < 100', 'i < 20'),
+      body.replace('m.prewarm(2)', 'm.prewarm(2, { code: false })').replace('i < 500', 'i < 20'),
       {
         TMPDIR: tmp,
       },
@@ -96,6 +96,59 @@ test('prewarm() compiles the delivery code on generated packets, then removes it
       diagnostics: { handles: 0, threads: 2 },
       left: [],
     });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('the warm-up is not a first job: it keeps no thread beyond those asked for, and uses the library defaults', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-prewarm-race-'));
+  try {
+    const file = path.join(dir, 'one.pcap');
+    fs.writeFileSync(file, warmupSavefile(1));
+    const pool = JSON.stringify(path.join(root, 'dist', 'pool.js'));
+    const r = inFreshProcess(`
+      const { pool } = require(${pool});
+      const kept = () => pool.idle.filter((t) => t.prewarmed && !t.idleTimer).length;
+      // An application default that would make a warm-up with openOffline()'s
+      // defaults read nothing.
+      m.DEFAULTS.filter = 'tcp';
+      // An open racing the warm-up takes the prewarmed thread (its first
+      // job); the warm-up then runs on a thread of its own, kept by nobody.
+      const [, s] = await Promise.all([m.prewarm(1), m.openOffline(${JSON.stringify(file)}, { filter: '' })]);
+      for await (const p of s) void p;
+      let after = optimized();
+      for (let i = 0; i < 500 && !after; i++) { await new Promise((r) => setTimeout(r, 10)); after = optimized(); }
+      const racing = { kept: kept(), threads: m.diagnostics().threads, after };
+      await m.prewarm(1);
+      return { racing, then: { kept: kept(), threads: m.diagnostics().threads } };`);
+    expect(r).toMatchObject({
+      racing: { kept: 0, threads: 2 },
+      // prewarm(1) again: both idle threads are kept (idle threads always are).
+      then: { kept: 2, threads: 2 },
+    });
+    // The warm-up ran despite DEFAULTS.filter: the code was compiled (the
+    // racing read alone delivered one packet).
+    expect((r.racing as { after: boolean }).after).toBe(true);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a process that exits during the warm-up leaves no file behind', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-prewarm-exit-'));
+  try {
+    // Exit as soon as the warm-up's directory exists.
+    const r = inFreshProcess(
+      `const fs = require('fs');
+       void m.prewarm();
+       const t = setInterval(() => { if (fs.readdirSync(${JSON.stringify(tmp)}).length > 0) { console.log(JSON.stringify({ seen: true })); process.exit(0); } }, 0);
+       setTimeout(() => { clearInterval(t); console.log(JSON.stringify({ seen: false })); }, 10000);
+       return new Promise(() => undefined);`,
+      { TMPDIR: tmp },
+    );
+    expect(r).toEqual({ seen: true });
+    expect(fs.readdirSync(tmp)).toEqual([]);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -54,11 +54,9 @@ export async function prewarm(threads = 1, options?: PrewarmOptions): Promise<vo
   checkKeys(o, PREWARM_KEYS, 'prewarm');
   const code = o.code === undefined ? true : checkBoolean(o.code, 'code');
   await pool.prewarm(count);
-  if (!code) return;
-  await warmDelivery();
-  // The warm-up ran on one of those threads, which then went back to the
-  // pool as an ordinary idle thread: keep them all again.
-  await pool.prewarm(count);
+  // On one of those threads, which stays prewarmed (the warm-up is not its
+  // first job) and is the one the next open() takes.
+  if (code) await warmDelivery();
 }
 
 const PREWARM_KEYS = new Set(['code']);

@@ -16,6 +16,7 @@ import {
   checkInteger,
   checkKeys,
   checkObject,
+  OFFLINE_MAX_BATCHES_IN_FLIGHT,
   resolveFilter,
   resolveLinktype,
   resolveOffline,
@@ -211,6 +212,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     name: string,
     timeUnit: TimeUnit,
     job: DistributiveOmit<CaptureJob | OfflineJob, 'port' | 'control' | 'jobId'>,
+    runOptions?: { warmup?: boolean },
   ): Promise<CaptureSocket<T>> {
     const { port1, port2 } = new MessageChannel();
     const control = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
@@ -228,7 +230,7 @@ export class CaptureSocket<T = Timestamp> extends EventEmitter implements AsyncI
     try {
       await new Promise<void>((resolve, reject) => {
         socket.opened = { resolve, reject };
-        link.lease = pool.run({ ...job, port: port2, control }, CaptureSocket.threadLostHandler(weak));
+        link.lease = pool.run({ ...job, port: port2, control }, CaptureSocket.threadLostHandler(weak), runOptions);
       });
     } finally {
       socket.updateHeld();
@@ -991,4 +993,25 @@ export async function openOffline<U extends TimeUnit = 'timestamp'>(
     maxBatchesInFlight: r.maxBatchesInFlight,
     batch: BATCH,
   });
+}
+
+/**
+ * @internal prewarm()'s warm-up read (lib/warmup.ts): openOffline() with the
+ * library's own defaults, whatever the application set in DEFAULTS, on a
+ * thread that stays prewarmed.
+ */
+export function openWarmupSavefile(path: string): Promise<CaptureSocket<Timestamp>> {
+  return CaptureSocket.start<Timestamp>(
+    path,
+    'timestamp',
+    {
+      kind: 'offline',
+      path,
+      precision: 0,
+      filter: undefined,
+      maxBatchesInFlight: OFFLINE_MAX_BATCHES_IN_FLIGHT,
+      batch: BATCH,
+    },
+    { warmup: true },
+  );
 }

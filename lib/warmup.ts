@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openOffline } from './socket';
+import { openWarmupSavefile } from './socket';
 
 /** Packets per warm-up pass (5 batches). */
 export const WARMUP_PACKETS = 5000;
@@ -53,16 +53,23 @@ export function warmupSavefile(count: number): Buffer {
 let warming: Promise<boolean> | undefined;
 
 /**
- * Runs the warm-up once per process (later calls share the first one's
- * promise). Resolves with whether it ran; it never rejects: the warm-up only
- * saves time, so a temporary directory that cannot be written (or any other
- * failure) leaves the code as it was.
+ * Runs the warm-up once per process: later calls share the promise of the
+ * first one that succeeded or is under way; after a failure the next call
+ * tries again. Resolves with whether it ran. It never rejects: the warm-up
+ * only saves time, so a temporary directory that cannot be written (or any
+ * other failure) leaves the code as it was.
  */
 export function warmDelivery(): Promise<boolean> {
-  warming ??= run().then(
-    () => true,
-    () => false,
-  );
+  if (!warming) {
+    const attempt = run().then(
+      () => true,
+      () => false,
+    );
+    warming = attempt;
+    void attempt.then((ran) => {
+      if (!ran && warming === attempt) warming = undefined;
+    });
+  }
   return warming;
 }
 
@@ -73,14 +80,18 @@ async function run(): Promise<void> {
   // of 8 fresh processes), as if the libuv thread pool it starts competed
   // with it.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-warmup-'));
+  // A process that exits during the warm-up (process.exit(), the end of
+  // its work) leaves no file behind.
+  const removeDir = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   try {
     const file = path.join(dir, 'warmup.pcap');
     fs.writeFileSync(file, warmupSavefile(WARMUP_PACKETS));
     // Async iteration first, then 'packet' listeners: measured, this order
     // left the 'packet', iteration and 'batch' paths all compiled.
     let seen = 0;
-    for await (const packet of await openOffline(file)) seen += packet.length > 0 ? 1 : 0;
-    const s = await openOffline(file);
+    for await (const packet of await openWarmupSavefile(file)) seen += packet.length > 0 ? 1 : 0;
+    const s = await openWarmupSavefile(file);
     s.on('packet', (packet) => {
       seen += packet.length > 0 ? 1 : 0;
     });
@@ -90,6 +101,7 @@ async function run(): Promise<void> {
     });
     if (seen !== 2 * WARMUP_PACKETS) throw new Error(`warm-up read ${seen} packets`);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    process.removeListener('exit', removeDir);
+    removeDir();
   }
 }

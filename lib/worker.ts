@@ -285,7 +285,12 @@ if (parentPort) {
     inEffect = want > 0 ? got : 0;
   };
   parent.on('message', (job: Job) => {
-    const done = () => parent.postMessage({ kind: 'done', jobId: job.jobId } satisfies JobDone);
+    const done = () => {
+      // Idle again: ready for a live capture (a savefile job had the
+      // kernel's default slice).
+      sliceFor('capture');
+      parent.postMessage({ kind: 'done', jobId: job.jobId } satisfies JobDone);
+    };
     sliceFor(job.kind);
     if (job.kind === 'writer') {
       runWriter(job, done);
