@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createSavefile } from '../lib';
+import { warmupSavefile } from '../lib/warmup';
 
 const root = path.resolve(__dirname, '..');
 
@@ -98,8 +98,11 @@ describeLinux('capture thread time slice', () => {
   test('a savefile is read with the kernel default slice, and the thread asks again for live captures', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-slice-'));
     try {
-      const file = path.join(dir, 'empty.pcap');
-      await (await createSavefile(file)).close(); // a header and no packets
+      // More packets than the 2 batches a savefile job posts ahead of its
+      // consumer: with none, the job stays running (an empty file would end
+      // it at once, and the thread goes back to the live slice after a job).
+      const file = path.join(dir, 'five-batches.pcap');
+      fs.writeFileSync(file, warmupSavefile(5000));
       const p = probe({}, file);
       expect(p.others.filter((s) => s === 20_000_000)).toHaveLength(1);
       expect(p.offline).toBeDefined();
