@@ -9,9 +9,9 @@
  * interpreter while the optimizing compiler works on another thread, and on
  * a machine with few CPUs the main thread waits for a CPU meanwhile. Measured
  * on a 1,000,000-packet file read through 'packet' events in fresh processes
- * (2 CPUs; bench/OFFLINE.md, 7 rounds): 167 ms and an event-loop delay p99 of
- * 3.8 ms beyond the timer after prewarm() without the warm-up, 135 ms and
- * 1.9 ms with it; 2,000 packets were too few. Iteration and 'batch'
+ * (2 CPUs; bench/OFFLINE.md, two runs of 7 rounds): 140-167 ms and an
+ * event-loop delay p99 of 3.4-3.8 ms beyond the timer after prewarm() without
+ * the warm-up, 105-135 ms and 1.4-1.9 ms with it; 2,000 packets were too few. Iteration and 'batch'
  * consumers gain from the same warm-up (docs/ARCHITECTURE.md, "Warming the
  * delivery code").
  */
