@@ -49,6 +49,12 @@ function inFreshProcess(body: string, env: NodeJS.ProcessEnv = {}): Record<strin
   const script = `const m = require(${JSON.stringify(root)});
     const { PacketBatch } = m;
     const optimized = () => (%GetOptimizationStatus(PacketBatch.prototype.packetAt) & 16) !== 0; // kOptimized
+    // The optimizing compiler runs on another thread: its code may be
+    // installed shortly after the packets that asked for it.
+    const optimizedWithin = async (ms) => {
+      for (const end = Date.now() + ms; !optimized() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+      return optimized();
+    };
     (async () => { ${body} })().then((r) => console.log(JSON.stringify(r)), (e) => console.log(JSON.stringify({ error: e.code ?? String(e) })));`;
   const r = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], {
     encoding: 'utf8',
@@ -63,13 +69,10 @@ function inFreshProcess(body: string, env: NodeJS.ProcessEnv = {}): Record<strin
 test('prewarm() compiles the delivery code on generated packets, then removes its file and keeps its threads', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-prewarm-tmp-'));
   try {
-    // The optimizing compiler runs on another thread: its code may be
-    // installed shortly after prewarm() resolves.
     const body = `
       const before = optimized();
       await m.prewarm(2);
-      let after = optimized();
-      for (let i = 0; i < 500 && !after; i++) { await new Promise((r) => setTimeout(r, 10)); after = optimized(); }
+      const after = await optimizedWithin(5000);
       // Kept like any prewarmed thread: no idle timer (the pool's own state).
       const kept = require(${JSON.stringify(path.join(root, 'dist', 'pool.js'))}).pool.idle.every((t) => t.prewarmed && !t.idleTimer);
       return { before, after, kept, diagnostics: m.diagnostics(), left: require('fs').readdirSync(${JSON.stringify(tmp)}) };`;
@@ -84,7 +87,9 @@ test('prewarm() compiles the delivery code on generated packets, then removes it
     // The same without the warm-up: nothing delivered a packet, so nothing
     // was compiled, and no file was written.
     const cold = inFreshProcess(
-      body.replace('m.prewarm(2)', 'm.prewarm(2, { code: false })').replace('i < 500', 'i < 20'),
+      body
+        .replace('m.prewarm(2)', 'm.prewarm(2, { code: false })')
+        .replace('optimizedWithin(5000)', 'optimizedWithin(200)'),
       {
         TMPDIR: tmp,
       },
@@ -117,8 +122,7 @@ test('the warm-up is not a first job: it keeps no thread beyond those asked for,
       // job); the warm-up then runs on a thread of its own, kept by nobody.
       const [, s] = await Promise.all([m.prewarm(1), m.openOffline(${JSON.stringify(file)}, { filter: '' })]);
       for await (const p of s) void p;
-      let after = optimized();
-      for (let i = 0; i < 500 && !after; i++) { await new Promise((r) => setTimeout(r, 10)); after = optimized(); }
+      const after = await optimizedWithin(5000);
       const racing = { kept: kept(), threads: m.diagnostics().threads, after };
       await m.prewarm(1);
       return { racing, then: { kept: kept(), threads: m.diagnostics().threads } };`);

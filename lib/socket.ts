@@ -16,7 +16,6 @@ import {
   checkInteger,
   checkKeys,
   checkObject,
-  OFFLINE_MAX_BATCHES_IN_FLIGHT,
   resolveFilter,
   resolveLinktype,
   resolveOffline,
@@ -25,6 +24,7 @@ import {
   type OfflineOptions,
   type OpenOptions,
   type ResolvedFilter,
+  type ResolvedOffline,
   type TimeUnit,
 } from './options';
 import { pool, type Lease } from './pool';
@@ -984,34 +984,30 @@ export async function openOffline<U extends TimeUnit = 'timestamp'>(
   path: string,
   options?: OfflineOptions & { timeUnit?: U },
 ): Promise<CaptureSocket<TimeOf<U>>> {
-  const r = resolveOffline(path, options);
-  return CaptureSocket.start<TimeOf<U>>(r.path, r.timeUnit, {
-    kind: 'offline',
-    path: r.path,
-    precision: r.precision,
-    filter: r.filter,
-    maxBatchesInFlight: r.maxBatchesInFlight,
-    batch: BATCH,
-  });
+  return startOffline<TimeOf<U>>(resolveOffline(path, options));
 }
 
 /**
- * @internal prewarm()'s warm-up read (lib/warmup.ts): openOffline() with the
- * library's own defaults, whatever the application set in DEFAULTS, on a
- * thread that stays prewarmed.
+ * @internal prewarm()'s warm-up read (lib/warmup.ts): openOffline() with no
+ * filter and the 'timestamp' time unit, whatever the application set in
+ * DEFAULTS, on a thread that stays prewarmed.
  */
 export function openWarmupSavefile(path: string): Promise<CaptureSocket<Timestamp>> {
-  return CaptureSocket.start<Timestamp>(
-    path,
-    'timestamp',
+  return startOffline<Timestamp>(resolveOffline(path, { filter: '', timeUnit: 'timestamp' }), { warmup: true });
+}
+
+function startOffline<T>(r: ResolvedOffline, runOptions?: { warmup?: boolean }): Promise<CaptureSocket<T>> {
+  return CaptureSocket.start<T>(
+    r.path,
+    r.timeUnit,
     {
       kind: 'offline',
-      path,
-      precision: 0,
-      filter: undefined,
-      maxBatchesInFlight: OFFLINE_MAX_BATCHES_IN_FLIGHT,
+      path: r.path,
+      precision: r.precision,
+      filter: r.filter,
+      maxBatchesInFlight: r.maxBatchesInFlight,
       batch: BATCH,
     },
-    { warmup: true },
+    runOptions,
   );
 }
