@@ -4,7 +4,13 @@
  *
  *   node bench/flood-capture.js <peer> '<json options>'
  *
- * peer: ewpcap-batch | ewpcap-packet | node_pcap
+ * peer: ewpcap-batch | ewpcap-packet | node_pcap | none
+ *
+ * `none` is the control: it captures nothing. It polls veth1's receive
+ * counter every 5 ms (/proc/net/dev, one small read) and counts those frames as
+ * "delivered", so its event-loop figures cover the same window as a
+ * capturer's: what a Node process that does almost nothing measures on this
+ * machine while the generator floods. No capturer can do better than it.
  *
  * Opens the capture on veth1, counts packets and bytes (the least work a
  * consumer can do with each packet), measures an idle baseline of the
@@ -105,6 +111,25 @@ async function openPeer() {
       },
       close: () => session.close(),
       describe: { ...sessionOptions },
+    };
+  }
+  if (peer === 'none') {
+    // /proc/net/dev: sysfs in this namespace still shows the parent's devices.
+    const rx = () => C.netStats(C.DEV1).rx_packets;
+    const base = rx();
+    let seen = 0;
+    const poll = setInterval(() => {
+      const n = rx() - base;
+      if (n > seen) {
+        count += n - seen;
+        delivered(n - seen);
+        seen = n;
+      }
+    }, 5);
+    return {
+      stats: async () => ({ recv: seen, drop: 0, ifdrop: 0 }),
+      close: async () => clearInterval(poll),
+      describe: { control: 'no capture; polls veth1 rx_packets every 5 ms' },
     };
   }
   throw new Error(`unknown peer ${peer}`);

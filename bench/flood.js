@@ -117,6 +117,16 @@ const CONFIGS = [
     // Its last, partly filled block arrives only when the 1 s timeout expires.
     options: { nodePcap: {}, settleMs: 1300 },
   },
+  // The control: a Node process that captures nothing, measured over the
+  // same window (first frame on veth1 to the end of the flood). Its event-loop
+  // figures are this machine's floor during a flood.
+  {
+    key: 'none',
+    label: "no capture (control: a Node process polling veth1's counter every 5 ms)",
+    peer: 'none',
+    control: true,
+    options: {},
+  },
   {
     key: 'node_pcap-warm',
     label: 'node_pcap (its default: 1 s timeout), second flood of a process',
@@ -350,7 +360,12 @@ async function floodAll({ runs = 3, count = 2_000_000, keys, log = () => {} } = 
           (r.eld ? `, eld p99 ${r.eld.p99.toFixed(3)} max ${r.eld.max.toFixed(3)} ms` : ''),
       );
     }
-    out.configs[config.key] = { label: config.label, summary: summarize(results), runs: results };
+    out.configs[config.key] = {
+      label: config.label,
+      ...(config.control ? { control: true } : {}),
+      summary: summarize(results),
+      runs: results,
+    };
   }
   return out;
 }

@@ -260,7 +260,12 @@ function targets(R) {
             `${k}: p99 ${n(F[k].summary.eldP99)} ms, max ${n(F[k].summary.eldMax)} ms median / ${n(F[k].summary.eldMaxWorst)} ms worst`,
         )
         .join('; '),
-      groups.map(([name, keys]) => `${name}: ${eldVerdict(keys)}`).join('; '),
+      groups.map(([name, keys]) => `${name}: ${eldVerdict(keys)}`).join('; ') +
+        // The same target applied to the control, which captures nothing: if
+        // it misses too, the target is below this machine's floor.
+        (F.none
+          ? `; the control that captures nothing: ${eldVerdict(['none'])} (p99 ${n(F.none.summary.eldP99)} ms, max ${n(F.none.summary.eldMax)} ms median / ${n(F.none.summary.eldMaxWorst)} ms worst)`
+          : ''),
     ]);
   }
   const np = F['node_pcap-immediate'];
@@ -320,13 +325,15 @@ function floodSection(R) {
       ? 'n/a (no event loop)'
       : `${n(s.eldP50)} / ${n(s.eldP99)} / ${n(s.eldMax)} (worst ${n(s.eldMaxWorst)})`;
     const idle = !num(s.idleEldP99) ? '' : `${n(s.idleEldP99)} / ${n(s.idleEldMax)}`;
+    // The control captures nothing: no capture columns, and its CPU is its poll's.
+    const capture = (text) => (c.control ? '–' : text);
     rows.push([
       c.label,
       int(s.offeredPps),
-      `${int(s.captured)} / ${int(s.received)}`,
-      int(s.drop),
-      `${s.zeroDropRuns}/${s.runs}`,
-      `${n(s.cpuPerMillion)}${!num(s.mainThreadCpuPerMillion) ? '' : ` (${n(s.mainThreadCpuPerMillion)})`}`,
+      capture(`${int(s.captured)} / ${int(s.received)}`),
+      capture(int(s.drop)),
+      capture(`${s.zeroDropRuns}/${s.runs}`),
+      capture(`${n(s.cpuPerMillion)}${!num(s.mainThreadCpuPerMillion) ? '' : ` (${n(s.mainThreadCpuPerMillion)})`}`),
       eld,
       idle,
       !num(s.mainRunqueueWaitPct) ? '' : `${n(s.mainRunqueueWaitPct, 0)}%`,
