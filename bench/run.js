@@ -12,7 +12,7 @@
  *   --no-profile  skip the perf / --cpu-prof step
  *   --no-wait     do not wait for the machine to be quiet before starting
  *   --only a,b    re-measure only these parts (flood, zeroDrop, latency,
- *                 lifecycle, inject, profile) and merge them into the last
+ *                 lifecycle, eldFloor, inject, profile) and merge them into the last
  *                 bench/.build/results.json
  *   --render      only re-render RESULTS.md from bench/.build/results.json
  *
@@ -174,6 +174,7 @@ async function inside() {
   const lifecycle = require('./lifecycle');
   const inject = require('./inject');
   const profile = require('./profile');
+  const eldFloor = require('./eld-floor');
 
   if (want('flood'))
     await phase(results, 'flood', () => flood.floodAll({ runs: RUNS, count: QUICK ? 500_000 : 2_000_000, log }));
@@ -190,6 +191,8 @@ async function inside() {
       ),
     );
   }
+  if (want('eldFloor'))
+    await phase(results, 'eldFloor', () => eldFloor.eldFloorAll({ runs: RUNS, seconds: QUICK ? 1 : 2, log }));
   if (want('inject'))
     await phase(results, 'inject', () => inject.injectAll({ runs: RUNS, count: QUICK ? 50_000 : 200_000, log }));
   if (want('profile') && !QUICK && !has('--no-profile')) {
@@ -265,6 +268,9 @@ function targets(R) {
         // it misses too, the target is below this machine's floor.
         (F.none
           ? `; the control that captures nothing: ${eldVerdict(['none'])} (p99 ${n(F.none.summary.eldP99)} ms, max ${n(F.none.summary.eldMax)} ms median / ${n(F.none.summary.eldMaxWorst)} ms worst)`
+          : '') +
+        (R.eldFloor?.variants
+          ? `; the measure’s floor without traffic (section 6): idle max ${n(R.eldFloor.variants.find((v) => v.period === 0)?.max)} ms, p99 up to ${n(Math.max(...R.eldFloor.variants.map((v) => v.p99)))} ms with a message every few ms`
           : ''),
     ]);
   }
@@ -396,6 +402,31 @@ function floodSection(R) {
 
 function QUICK_TXT(R, quick, full) {
   return R.quick ? quick : full;
+}
+
+function eldFloorSection(R) {
+  const E = R.eldFloor;
+  if (!E || E.error) return `Not measured: ${E?.error ?? 'skipped'}`;
+  const out = [];
+  out.push(
+    `A fresh Node process that captures nothing and does no work: it only counts messages that a worker thread posts on average every *period* ms (a timed Atomics.wait of a random 0.5–1.5 periods between posts, so that they fall anywhere in the millisecond, as a capture’s batches do), while monitorEventLoopDelay({ resolution: 1 }) runs for ${E.seconds} s. Medians of ${R.runs} process(es); beyond the 1 ms timer. ` +
+      'libuv keeps the loop’s clock in whole milliseconds: when a message wakes the loop between two runs of the 1 ms timer, the next wait is computed as a whole millisecond from then, and the timer runs up to 1 ms late. A capture delivers batches at moments unrelated to the timer, so its event-loop figures contain this, whatever it does with the packets. In the flood above, ewpcap with `timeout: 10` delivered a batch every ~0.5 ms.',
+  );
+  out.push('');
+  out.push('Command: `node bench/eld-floor.js --runs 3`');
+  out.push('');
+  out.push(
+    table(
+      ['messages', 'messages/s', 'event-loop delay p50 / p99 / max, ms beyond the 1 ms timer', 'worst max'],
+      E.variants.map((v) => [
+        v.period ? `every ${v.period} ms` : 'none (idle)',
+        int(v.messagesPerSecond),
+        `${n(v.p50)} / ${n(v.p99)} / ${n(v.max)}`,
+        n(v.maxWorst),
+      ]),
+    ),
+  );
+  return out.join('\n');
 }
 
 function latencySection(R) {
@@ -731,6 +762,10 @@ function render(R) {
   out.push('');
   out.push(profileSection(R));
   out.push('');
+  out.push('## 6. The event-loop measure’s own floor: no capture, no work');
+  out.push('');
+  out.push(eldFloorSection(R));
+  out.push('');
   out.push('## What could not be measured, and caveats');
   out.push('');
   const notes = [
@@ -742,7 +777,7 @@ function render(R) {
   ];
   if (R.prep?.tsc) notes.push(`dist/: ${R.prep.tsc}.`);
   if (R.prep?.nodePcap) notes.push(`node_pcap: ${R.prep.nodePcap}.`);
-  for (const part of ['flood', 'zeroDrop', 'latency', 'lifecycle', 'inject', 'profile'])
+  for (const part of ['flood', 'zeroDrop', 'latency', 'lifecycle', 'eldFloor', 'inject', 'profile'])
     if (R[part]?.error) notes.push(`${part} failed: ${R[part].error.split('\n')[0]}`);
   for (const [k, l] of Object.entries(R.load))
     if (l.foreignPct > 10)
