@@ -506,3 +506,81 @@ describe('delivery when consumers change', () => {
     expect(out.next).toBe(out.firstCount);
   });
 });
+
+/**
+ * Delivery is budgeted: a slow consumer gets packets in stretches of at most
+ * 64 (the budget is looked at every 64 packets), with a turn of the event
+ * loop in between, however many batches are queued. A setImmediate chain
+ * counts the turns. Each packet's handler spins 20 µs, so 64 packets always
+ * take longer than the budget: what is checked is how delivery is cut, not
+ * how fast anything runs.
+ */
+describe('delivery gives the event loop turns', () => {
+  const SPIN_MS = 0.02;
+  const PACKETS = 5000;
+  const spin = (): void => {
+    const until = performance.now() + SPIN_MS;
+    while (performance.now() < until);
+  };
+
+  /** A counter of event-loop turns and the longest stretch of packets delivered without one. */
+  function turns() {
+    let turn = 0;
+    let running = true;
+    const tick = (): void => {
+      turn++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    let lastTurn = -1;
+    let stretch = 0;
+    let longest = 0;
+    return {
+      packet(): void {
+        if (turn !== lastTurn) {
+          lastTurn = turn;
+          stretch = 0;
+        }
+        stretch++;
+        longest = Math.max(longest, stretch);
+      },
+      stop: () => {
+        running = false;
+        return { longest, turns: turn };
+      },
+    };
+  }
+
+  test("'packet' listeners: at most 64 packets between two turns", async () => {
+    const s = await openOffline(file);
+    const t = turns();
+    let n = 0;
+    s.on('packet', () => {
+      t.packet();
+      spin();
+      if (++n === PACKETS) void s.close();
+    });
+    await new Promise((resolve) => s.once('close', resolve));
+    const { longest, turns: count } = t.stop();
+    expect(n).toBe(PACKETS);
+    expect(longest).toBeGreaterThan(0);
+    expect(longest).toBeLessThanOrEqual(64);
+    expect(count).toBeGreaterThanOrEqual(PACKETS / 64);
+  });
+
+  test('async iteration: at most 64 packets between two turns', async () => {
+    const s = await openOffline(file);
+    const t = turns();
+    let n = 0;
+    for await (const packet of s) {
+      expect(packet.length).toBeGreaterThanOrEqual(60);
+      t.packet();
+      spin();
+      if (++n === PACKETS) break;
+    }
+    const { longest, turns: count } = t.stop();
+    expect(n).toBe(PACKETS);
+    expect(longest).toBeLessThanOrEqual(64);
+    expect(count).toBeGreaterThanOrEqual(PACKETS / 64);
+  });
+});
