@@ -508,12 +508,14 @@ describe('delivery when consumers change', () => {
 });
 
 /**
- * Delivery is budgeted: a slow consumer gets packets in stretches of at most
- * 64 (the budget is looked at every 64 packets), with a turn of the event
- * loop in between, however many batches are queued. A setImmediate chain
- * counts the turns. Each packet's handler spins 20 µs, so 64 packets always
- * take longer than the budget: what is checked is how delivery is cut, not
- * how fast anything runs.
+ * Delivery is budgeted: once a turn of the event loop has spent the budget,
+ * the consumer gets no more packets until the loop has had a turn, however
+ * many batches are queued. The budget is looked at every 64 packets of a
+ * batch, and a savefile's batches are cut at multiples of 64 packets, so a
+ * slow consumer of this file gets at most 64 packets between two turns. A
+ * setImmediate chain counts the turns. Each packet's handler spins 20 µs, so
+ * 64 packets always take longer than the budget: what is checked is how
+ * delivery is cut, not how fast anything runs.
  */
 describe('delivery gives the event loop turns', () => {
   const SPIN_MS = 0.02;
@@ -547,7 +549,7 @@ describe('delivery gives the event loop turns', () => {
       },
       stop: () => {
         running = false;
-        return { longest, turns: turn };
+        return { longest };
       },
     };
   }
@@ -562,11 +564,10 @@ describe('delivery gives the event loop turns', () => {
       if (++n === PACKETS) void s.close();
     });
     await new Promise((resolve) => s.once('close', resolve));
-    const { longest, turns: count } = t.stop();
+    const { longest } = t.stop();
     expect(n).toBe(PACKETS);
     expect(longest).toBeGreaterThan(0);
     expect(longest).toBeLessThanOrEqual(64);
-    expect(count).toBeGreaterThanOrEqual(PACKETS / 64);
   });
 
   test('async iteration: at most 64 packets between two turns', async () => {
@@ -579,9 +580,8 @@ describe('delivery gives the event loop turns', () => {
       spin();
       if (++n === PACKETS) break;
     }
-    const { longest, turns: count } = t.stop();
+    const { longest } = t.stop();
     expect(n).toBe(PACKETS);
     expect(longest).toBeLessThanOrEqual(64);
-    expect(count).toBeGreaterThanOrEqual(PACKETS / 64);
   });
 });
