@@ -24,7 +24,10 @@
  * synchronous open). The whole-process time is shown beside it.
  *
  * A second table gives the steady state: each Node reader in a process that
- * has already read the big file twice (see runWarmReader()).
+ * has already read the big file WARM_UP times (see runWarmReader()).
+ *
+ * --mark (with --reader): the reader prints a line "=== MEASURE" just
+ * before its measured part, for bench/sched-wait.js --from-mark.
  *
  * Event-loop delay: the histogram records the time between runs of a 1 ms
  * timer, so its values include that 1 ms; it stays enabled until a timer
@@ -215,18 +218,27 @@ async function startDelayHistogram() {
 }
 
 /**
+ * The slice of the 'alloc' floor: the library's delivery budget
+ * (DRAIN_BUDGET_MS in lib/socket.ts), so that the floor does what 'packet'
+ * delivery does. It was 1 ms, the budget before; in 8 fresh processes
+ * each, p99 4.69 ms with 1 ms slices and 4.03 ms with 0.5 ms.
+ */
+const ALLOC_SLICE_MS = 0.5;
+
+/**
  * The 'alloc' floor: no library and no file, only the garbage that 'packet'
  * events make per packet (a typed-array view, a packet object and a
- * timestamp object), for as many packets, in slices of 1 ms with a turn of
- * the event loop between them, as drain() delivers. In a fresh process this
- * shows what V8's young generation alone costs the loop while it grows.
+ * timestamp object), for as many packets, in slices of ALLOC_SLICE_MS with
+ * a turn of the event loop between them, as drain() delivers. In a fresh
+ * process this shows what V8 alone costs the loop: its young generation
+ * while it grows, and its compiler while this loop is compiled.
  */
 async function allocateLikePacketEvents(count) {
   const { performance } = require('node:perf_hooks');
   const memory = new ArrayBuffer(1 << 16);
   let kept;
   for (let n = 0; n < count;) {
-    const end = performance.now() + 1;
+    const end = performance.now() + ALLOC_SLICE_MS;
     do {
       for (let k = 0; k < 64 && n < count; k++, n++) {
         const time = { sec: 1_700_000_000 + (n >> 20), usec: n & 0xfffff };
@@ -243,6 +255,7 @@ async function runReader(name, file) {
   const m = require(root);
   if (args.includes('--prewarm')) await m.prewarm(1, { code: args[args.indexOf('--prewarm') + 1] !== 'threads' });
   if (args.includes('--warm')) return runWarmReader(name, file, args[args.indexOf('--warm') + 1], m);
+  if (args.includes('--mark')) console.log('=== MEASURE');
   const h = await startDelayHistogram();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -270,11 +283,23 @@ async function runReader(name, file) {
  * the median 1-packet read; one event-loop histogram covers all measured
  * reads (some hundreds of samples, so that p99 is not just the worst one).
  */
-const WARM_UP = 2;
+// 10, not 2: V8 keeps compiling the delivery code for several reads. With
+// --trace-opt, TurboFan compiles that ran during the 3 measured reads
+// after 2 / 4 / 6 warm-up reads: 'packet' events 5 / 4 / 1, iteration
+// 12 / 9 / 3 (drain(), onMessage(), read(), each 6-17 ms of a helper
+// thread), batch API 9 / 6 / 1, release() 10 / 7 / 3 (runLoop() on the
+// pool thread 18 ms); after 10, one small one. Each compile competes with
+// the main thread for one of two CPUs. The same readers after 2 and after
+// 10 warm-up reads (4 interleaved processes each, medians): 'packet' 95 /
+// 67 ms, p99 beyond the timer 1.70 / 0.46 ms; iteration 149 / 109 ms,
+// 1.16 / 0.63; batch API 82 / 64 ms, 2.15 / 0.42; release() 67 / 51 ms,
+// 1.98 / 0.47 (bench/OFFLINE-ANALYSIS.md).
+const WARM_UP = 10;
 const WARM_READS = 3;
 async function runWarmReader(name, big, one, m) {
   const { performance } = require('node:perf_hooks');
   for (let i = 0; i < WARM_UP; i++) await READERS[name](big, m);
+  if (args.includes('--mark')) console.log('=== MEASURE');
   const bigMs = [];
   const oneMs = [];
   let result;
@@ -491,7 +516,7 @@ async function main() {
       `idle ${floor.idle.p99.toFixed(2)} / max ${floor.idle.max.toFixed(2)} ms; ` +
       `with one worker thread spinning (as a reading thread keeps a CPU busy) ${floor.busy.p99.toFixed(2)} / max ${floor.busy.max.toFixed(2)} ms; ` +
       `JavaScript alone allocating what 'packet' events allocate for ${packets.toLocaleString('en-US')} packets (a typed-array view, a packet and a timestamp object each), ` +
-      `in 1 ms slices with a loop turn between them, no library: ${floor.alloc.p99.toFixed(2)} / max ${floor.alloc.max.toFixed(2)} ms.`,
+      `in ${ALLOC_SLICE_MS} ms slices (the library's delivery budget) with a loop turn between them, no library: ${floor.alloc.p99.toFixed(2)} / max ${floor.alloc.max.toFixed(2)} ms.`,
     '',
     ...targetLines(rows, 'fresh process'),
     '',
