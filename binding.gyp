@@ -14,6 +14,11 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        # An error thrown to JavaScript while the thread's environment is
+        # being torn down (process.exit() or a worker's terminate() during a
+        # native call) is dropped instead of rethrown as a C++ exception,
+        # which would end the process in std::terminate().
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "EWPCAP_SOURCE_FINGERPRINT=<!(node -p \"try{require('./scripts/fingerprint.js').fingerprint()}catch(e){'unknown'}\")"
       ],

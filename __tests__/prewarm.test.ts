@@ -158,6 +158,34 @@ test('a process that exits during the warm-up leaves no file behind', () => {
   }
 });
 
+test('process.exit() while the warm-up thread is in a native call ends the process cleanly', () => {
+  // The thread's native call fails because of the shutdown, and the error
+  // is thrown into a thread whose environment is being torn down. That used
+  // to end the process in std::terminate() ("terminate called after throwing
+  // an instance of 'Napi::Error'", exit by SIGABRT) in every run of this
+  // script. The child prints nothing before it exits: printing first (as the
+  // test above does) gave the thread time to get past the call.
+  for (let i = 0; i < 5; i++) {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-prewarm-abort-'));
+    try {
+      const script = `const fs = require('fs');
+        const m = require(${JSON.stringify(root)});
+        void m.prewarm();
+        setInterval(() => { if (fs.readdirSync(${JSON.stringify(tmp)}).length > 0) process.exit(0); }, 0);
+        setTimeout(() => process.exit(3), 10000); // the warm-up never started: not what this tests`;
+      const r = spawnSync(process.execPath, ['-e', script], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, TMPDIR: tmp },
+      });
+      expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+});
+
 test('the warm-up is best effort: with no writable temporary directory prewarm() still resolves', () => {
   const body = `await m.prewarm(); return { after: optimized(), diagnostics: m.diagnostics() };`;
   const r = inFreshProcess(body, { TMPDIR: path.join(os.tmpdir(), 'ewpcap-no-such-dir', 'deeper') });
