@@ -56,13 +56,7 @@ export async function prewarm(threads = 1, options?: PrewarmOptions): Promise<vo
   await pool.prewarm(count);
   // On one of those threads, which stays prewarmed (the warm-up is not its
   // first job) and is the one the next open() takes.
-  if (code) {
-    await warmDelivery();
-    // The warm-up's thread reports its job done a little after the read's
-    // last message: wait for it, so that every thread is ready for a live
-    // capture when prewarm() resolves (its live time slice back).
-    await pool.finished();
-  }
+  if (code) await warmDelivery();
 }
 
 const PREWARM_KEYS = new Set(['code']);

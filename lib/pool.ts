@@ -60,13 +60,6 @@ interface PooledThread {
   idleTimer?: NodeJS.Timeout;
   /** The job running on the thread, if any. */
   job?: { id: number; onExit: (error: PcapError) => void };
-  /**
-   * Jobs posted to the thread that it has not reported done yet: a released
-   * thread may still be finishing one (its owner saw the job's last message).
-   */
-  unfinished: number;
-  /** Called when `unfinished` drops to 0 or the thread ends. */
-  onFinished: Array<() => void>;
 }
 
 export interface PoolStats {
@@ -109,7 +102,6 @@ export class CaptureThreadPool {
     const id = this.nextJobId++;
     thread.job = { id, onExit };
     this.busy.add(thread);
-    thread.unfinished++;
     thread.worker.postMessage({ ...job, jobId: id } as Job, [job.port]);
     return { release: () => this.release(thread, id) };
   }
@@ -155,29 +147,6 @@ export class CaptureThreadPool {
     }
   }
 
-  /**
-   * Settles when every idle thread has finished the jobs posted to it, so
-   * that it is back in the state a new job expects (the live time slice,
-   * after a savefile job): prewarm() resolves only then.
-   */
-  async finished(): Promise<void> {
-    const threads = this.idle.filter((t) => t.unfinished > 0);
-    // The process stays up meanwhile, as for any awaited operation.
-    for (const t of threads) t.worker.ref();
-    try {
-      await Promise.all(threads.map((t) => new Promise<void>((resolve) => t.onFinished.push(resolve))));
-    } finally {
-      for (const t of threads) t.worker.unref();
-    }
-  }
-
-  private finish(thread: PooledThread, all = false): void {
-    thread.unfinished = all ? 0 : Math.max(0, thread.unfinished - 1);
-    if (thread.unfinished > 0) return;
-    const waiting = thread.onFinished.splice(0);
-    for (const resolve of waiting) resolve();
-  }
-
   stats(): PoolStats {
     return {
       threads: this.idle.length + this.busy.size,
@@ -194,12 +163,10 @@ export class CaptureThreadPool {
     let settle!: (error?: PcapError) => void;
     const ready = new Promise<void>((resolve, reject) => (settle = (e) => (e ? reject(e) : resolve())));
     ready.catch(() => undefined); // only prewarm() looks at it
-    const thread: PooledThread = { worker, ready, unfinished: 0, onFinished: [] };
+    const thread: PooledThread = { worker, ready };
     worker.on('message', (message: PoolMessage) => {
-      if (message.kind === 'done') {
-        this.release(thread, message.jobId);
-        this.finish(thread);
-      } else if (message.kind === 'ready') {
+      if (message.kind === 'done') this.release(thread, message.jobId);
+      else if (message.kind === 'ready') {
         this.sliceNs = message.sliceNs;
         settle(message.error && toPcapError(message.error));
       }
@@ -210,7 +177,6 @@ export class CaptureThreadPool {
       const at = this.idle.indexOf(thread);
       if (at >= 0) this.idle.splice(at, 1);
       if (thread.idleTimer) clearTimeout(thread.idleTimer);
-      this.finish(thread, true);
       const job = thread.job;
       thread.job = undefined;
       job?.onExit(new PcapError(ErrorCode.EPCAP, `the capture thread ended unexpectedly: ${why}`));
@@ -227,7 +193,6 @@ export class CaptureThreadPool {
     const at = this.idle.indexOf(thread);
     if (at < 0) return;
     this.idle.splice(at, 1);
-    this.finish(thread, true);
     thread.worker.removeAllListeners('exit');
     void thread.worker.terminate();
   }

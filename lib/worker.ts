@@ -52,7 +52,12 @@ function openJob(job: CaptureJob | OfflineJob): NativeOpened {
   return opened;
 }
 
-function runLoop(job: CaptureJob | OfflineJob): void {
+/**
+ * Runs a capture or savefile job to its end. `idle` is called just before the
+ * job's last message: its owner hands the thread back on that message, so
+ * the thread must be ready for its next job by then.
+ */
+function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
   const { port } = job;
   const control = new Int32Array(job.control);
   let opened: NativeOpened;
@@ -60,6 +65,7 @@ function runLoop(job: CaptureJob | OfflineJob): void {
     opened = openJob(job);
     port.postMessage({ type: 'opened', opened });
   } catch (e) {
+    idle();
     port.postMessage({ type: 'open-failed', error: toWireError(e) });
     port.close();
     return;
@@ -206,18 +212,21 @@ function runLoop(job: CaptureJob | OfflineJob): void {
     failure ??= toWireError(e);
   }
   native.close(id);
+  idle();
   if (failure) port.postMessage({ type: 'failed', error: failure });
   if (closeSeq >= 0) port.postMessage({ type: 'reply', seq: closeSeq });
   port.postMessage({ type: 'closed' });
   port.close();
 }
 
-function runWriter(job: WriterJob, done: () => void): void {
+/** Runs a writer job until it is closed; `idle` and `done` as for runLoop(). */
+function runWriter(job: WriterJob, idle: () => void, done: () => void): void {
   const { port } = job;
   let id: number;
   try {
     id = native.dumpOpen(job.path, job.linktype, job.snaplen, job.precision, job.append);
   } catch (e) {
+    idle();
     port.postMessage({ type: 'open-failed', error: toWireError(e) });
     port.close();
     done();
@@ -250,6 +259,7 @@ function runWriter(job: WriterJob, done: () => void): void {
       if (request.op === 'write') writeError = toWireError(e);
       else reply.error = toWireError(e);
     }
+    if (request.op === 'close') idle();
     port.postMessage(reply);
     if (request.op === 'close') {
       port.close();
@@ -284,20 +294,23 @@ if (parentPort) {
     asked = want;
     inEffect = want > 0 ? got : 0;
   };
+  // Idle again: ready for a live capture (a savefile or writer job had the
+  // kernel's default slice). Done before the job's last message, on which
+  // the owner hands the thread back, and again at the end (a no-op then,
+  // unless the job ended by an exception).
+  const idle = (): void => sliceFor('capture');
   parent.on('message', (job: Job) => {
     const done = () => {
-      // Idle again: ready for a live capture (a savefile job had the
-      // kernel's default slice).
-      sliceFor('capture');
+      idle();
       parent.postMessage({ kind: 'done', jobId: job.jobId } satisfies JobDone);
     };
     sliceFor(job.kind);
     if (job.kind === 'writer') {
-      runWriter(job, done);
+      runWriter(job, idle, done);
       return;
     }
     try {
-      runLoop(job);
+      runLoop(job, idle);
     } finally {
       done();
     }
