@@ -2,7 +2,8 @@
  * ewpcap for Node.js: libpcap packet capture and injection, with every
  * blocking call on a worker thread.
  */
-export { open, openOffline, CaptureSocket } from './socket';
+export { CaptureSocket } from './socket';
+export { open, openOffline } from './open';
 export type { Stats, Datalink, TimestampType, RecordOptions } from './socket';
 export { dev, getifaddrs, libVersion } from './devices';
 export { compile, BpfProgram, type BpfInstruction, type CompileOptions } from './bpf';
