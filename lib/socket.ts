@@ -10,7 +10,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { PacketBatch, type Precision, type Timestamp } from './batch';
-import { CaptureChannel, toFrame, type ChannelJob, type ChannelOwner, type ThreadEvent } from './channel';
+import { CaptureChannel, toFrame, type ChannelJob, type ThreadEvent } from './channel';
 import { ErrorCode, PcapError, invalid, toPcapError } from './errors';
 import { native, type NativeDatalink, type NativeOpened, type NativeStats } from './native';
 import {
@@ -69,7 +69,7 @@ function installExitHook(): void {
   process.on('exit', () => native.shutdown());
 }
 
-export class CaptureSocket<T = Timestamp> extends PacketStream<T> implements ChannelOwner {
+export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
   /** The device name as opened (the default device's name when none was given), or the savefile path. */
   readonly device: string;
   /** Whether this socket reads a savefile rather than a device. */
