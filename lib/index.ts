@@ -5,6 +5,7 @@
 export { CaptureSocket } from './socket';
 export { open, openOffline } from './open';
 export type { Stats, Datalink, TimestampType, RecordOptions } from './socket';
+export type { CaptureSocketEvents, ListenerOf } from './events';
 export { dev, getifaddrs, libVersion } from './devices';
 export { compile, BpfProgram, type BpfInstruction, type CompileOptions } from './bpf';
 export { createSavefile, captureToFile, SavefileWriter } from './savefile';

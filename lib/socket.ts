@@ -10,6 +10,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { PacketBatch, type Precision, type Timestamp } from './batch';
+import type { CaptureSocketEvents as Events, ListenerOf } from './events';
 import { CaptureChannel, toFrame, type ChannelJob, type ThreadEvent } from './channel';
 import { ErrorCode, PcapError, invalid, toPcapError } from './errors';
 import { native, type NativeDatalink, type NativeOpened, type NativeStats } from './native';
@@ -69,6 +70,32 @@ function installExitHook(): void {
   process.on('exit', () => native.shutdown());
 }
 
+// The socket's events, typed (see lib/events.ts): these declarations take
+// the place of EventEmitter's (event: string | symbol, listener: any) for
+// callers; the methods are EventEmitter's and PacketEmitter's.
+export interface CaptureSocket<T = Timestamp> {
+  on<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  on(event: symbol, listener: (...args: never[]) => void): this;
+  once<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  once(event: symbol, listener: (...args: never[]) => void): this;
+  addListener<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  addListener(event: symbol, listener: (...args: never[]) => void): this;
+  prependListener<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  prependListener(event: symbol, listener: (...args: never[]) => void): this;
+  prependOnceListener<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  prependOnceListener(event: symbol, listener: (...args: never[]) => void): this;
+  off<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  off(event: symbol, listener: (...args: never[]) => void): this;
+  removeListener<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  removeListener(event: symbol, listener: (...args: never[]) => void): this;
+  removeAllListeners(event?: keyof Events<T> | symbol): this;
+  emit<K extends keyof Events<T>>(event: K, ...args: Events<T>[K]): boolean;
+  emit(event: symbol, ...args: unknown[]): boolean;
+}
+
+// Merged with the interface above, which declares only methods the class
+// has (inherited), so no member is left unimplemented.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
   /** The device name as opened (the default device's name when none was given), or the savefile path. */
   readonly device: string;
