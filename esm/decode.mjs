@@ -1,0 +1,5 @@
+// ES module entry of ewpcap/decode: the CommonJS build re-exported by name.
+import decoder from '../dist/decode/index.js';
+
+export const { decode, LinkType, MAX_LAYERS, TcpFlag, FlowStop } = decoder;
+export default decoder;
