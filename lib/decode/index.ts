@@ -5,3 +5,6 @@
 export { decode } from './decoder';
 export { LinkType } from './protocols';
 export * from './types';
+// The encoder (lib/decode/encode/): layers of these shapes back to frame bytes.
+export { encode, crc32c, internetChecksum, pseudoHeaderSum } from './encode';
+export type * from './encode/types';
