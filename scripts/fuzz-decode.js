@@ -532,6 +532,7 @@ function supportedLinkTypes(modulePath) {
 /**
  * Runs the fuzz in a worker thread under a watchdog. Resolves with the report:
  * { inputs, failureCount, failures, slow, hang, families, ms, maxMs, timedOut }.
+ * `corpus` ({ frames, byLinkType } from captureFrames()) saves reading the captures again.
  */
 async function fuzz({
   modulePath = DEFAULT_MODULE,
@@ -539,11 +540,11 @@ async function fuzz({
   slowMs = 250,
   hangMs = 10_000,
   totalMs = 60 * 60_000,
-  frames,
+  corpus,
   onProgress,
 } = {}) {
   const linkTypes = supportedLinkTypes(modulePath);
-  const corpus = frames ? { frames } : await captureFrames(linkTypes);
+  if (!corpus) corpus = await captureFrames(linkTypes);
   const progressBuffer = new SharedArrayBuffer(12);
   const progress = new Int32Array(progressBuffer);
   const worker = new Worker(__filename, {
@@ -627,7 +628,7 @@ function summary(report) {
   return lines.join('\n');
 }
 
-module.exports = { fuzz, summary, families, checkInput, snapshot, SEEDS, FULL };
+module.exports = { fuzz, summary, captureFrames, supportedLinkTypes, families, checkInput, snapshot, SEEDS, FULL };
 
 if (isMainThread && require.main === module) {
   const { parseArgs } = require('node:util');
