@@ -2,4 +2,5 @@
 import decoder from '../dist/decode/index.js';
 
 export const { decode, LinkType, MAX_LAYERS, TcpFlag, FlowStop } = decoder;
+export const { encode, crc32c, internetChecksum, pseudoHeaderSum } = decoder;
 export default decoder;

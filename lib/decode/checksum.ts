@@ -22,14 +22,18 @@ export function verifies(b: Uint8Array, start: number, end: number, initial: num
   return fold(sum16(b, start, end, initial)) === 0xffff;
 }
 
-/** The pseudo-header sum of an IPv4 (addrLen 4) or IPv6 (16) header whose addresses start at `addrOffset`. */
+/**
+ * The pseudo-header sum of IPv4 (addrLen 4) or IPv6 (16) addresses at `src`
+ * and `dst` (apart when an IPv6 routing header names the final destination).
+ */
 export function pseudoSum(
   b: Uint8Array,
-  addrOffset: number,
+  src: number,
+  dst: number,
   addrLen: number,
   protocol: number,
   length: number,
 ): number {
-  const sum = sum16(b, addrOffset, addrOffset + 2 * addrLen, 0);
+  const sum = sum16(b, src, src + addrLen, sum16(b, dst, dst + addrLen, 0));
   return sum + protocol + (length & 0xffff) + Math.floor(length / 0x10000);
 }

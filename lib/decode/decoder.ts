@@ -2,6 +2,15 @@
  * The decode loop: each layer decoder reads at `p.payloadOffset`, pushes its
  * layer, and returns the id of the next one; this loop dispatches on it.
  */
+import { decodeArp } from './arp';
+import { decodeDns, decodeDnsTcp } from './dns';
+import { decodeIcmp } from './icmp';
+import { decodeIcmpv6 } from './icmpv6';
+import { decodeIeee80211 } from './ieee80211';
+import { decodeRadiotap } from './radiotap';
+import { decodeSctp } from './sctp';
+import { decodeSll, decodeSll2 } from './sll';
+import { decodeGre, decodeVxlan } from './tunnel';
 import { decodeEthernet, decodeLlc, decodeVlan } from './ethernet';
 import { decodeIpv4 } from './ipv4';
 import { decodeAh, decodeIpv6, decodeIpv6Extension, decodeIpv6Fragment } from './ipv6';
@@ -45,6 +54,30 @@ function step(p: Packet, next: number): number {
       return decodeNull(p, true);
     case P.RAW:
       return decodeRaw(p);
+    case P.ARP:
+      return decodeArp(p);
+    case P.ICMP:
+      return decodeIcmp(p);
+    case P.ICMPV6:
+      return decodeIcmpv6(p);
+    case P.SCTP:
+      return decodeSctp(p);
+    case P.GRE:
+      return decodeGre(p);
+    case P.VXLAN:
+      return decodeVxlan(p);
+    case P.DNS:
+      return decodeDns(p);
+    case P.DNS_TCP:
+      return decodeDnsTcp(p);
+    case P.SLL:
+      return decodeSll(p);
+    case P.SLL2:
+      return decodeSll2(p);
+    case P.RADIOTAP:
+      return decodeRadiotap(p);
+    case P.IEEE80211:
+      return decodeIeee80211(p);
   }
   return P.END;
 }

@@ -8,3 +8,4 @@ export * from './types';
 // The encoder (lib/decode/encode/): layers of these shapes back to frame bytes.
 export { encode, crc32c, internetChecksum, pseudoHeaderSum } from './encode';
 export type * from './encode/types';
+export * from './encode';

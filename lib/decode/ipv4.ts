@@ -114,6 +114,7 @@ export function decodeIpv4(p: Packet): number {
   p.ipDeclaredEnd = o + total;
   if (o + total < p.payloadEnd) p.payloadEnd = o + total;
   p.ipAddrOffset = o + 12;
+  p.ipDstOffset = o + 16;
   p.ipAddrLength = 4;
   // A later fragment carries data, not the next header.
   if ((u16(b, o + 6) & 0x1fff) !== 0) return END;

@@ -53,6 +53,7 @@ export function decodeIpv6(p: Packet): number {
     if (o + 40 + payloadLength < p.payloadEnd) p.payloadEnd = o + 40 + payloadLength;
   } else p.ipDeclaredEnd = p.payloadEnd;
   p.ipAddrOffset = o + 8;
+  p.ipDstOffset = o + 24;
   p.ipAddrLength = 16;
   return fromIpProtocol(p, next, 'ipv6', o + 40);
 }
@@ -146,8 +147,15 @@ export function decodeIpv6Extension(p: Packet, kind: 'ipv6-hop-by-hop' | 'ipv6-d
   if (o + 8 > p.payloadEnd) return p.truncated(kind, o, 8);
   const len = (b[o + 1]! + 1) * 8;
   if (o + len > p.payloadEnd) return p.truncated(kind, o, len);
-  if (kind === 'ipv6-routing') p.layers.push(new Ipv6Routing(b, o, len));
-  else p.layers.push(new Ipv6Options(b, kind, o, len));
+  if (kind === 'ipv6-routing') {
+    p.layers.push(new Ipv6Routing(b, o, len));
+    // With segments left, the upper-layer checksum covers the final destination (RFC 8200 8.1):
+    // the last address of a type 0 header, the first of a segment routing header (RFC 8754).
+    const type = b[o + 2]!;
+    const addresses = (len - 8) >>> 4;
+    if (b[o + 3]! > 0 && addresses > 0 && (type === 0 || type === 2)) p.ipDstOffset = o + 8 + 16 * (addresses - 1);
+    if (b[o + 3]! > 0 && addresses > 0 && type === 4) p.ipDstOffset = o + 8;
+  } else p.layers.push(new Ipv6Options(b, kind, o, len));
   p.payloadOffset = o + len;
   return fromIpProtocol(p, b[o]!, kind, o + len);
 }

@@ -27,6 +27,8 @@ export class Packet implements DecodedPacket {
    * pseudo-header of TCP/UDP/ICMPv6 checksums; -1 outside IP.
    */
   ipAddrOffset = -1;
+  /** @internal Offset of the destination the pseudo-header uses (IPv6: the final one of a routing header). */
+  ipDstOffset = -1;
   /** @internal 4 or 16. */
   ipAddrLength = 0;
   /** @internal Where the IP header says its payload ends (may be past `end` when snaplen cut it). */
@@ -73,7 +75,7 @@ export class Packet implements DecodedPacket {
 
   /** @internal A header of `need` bytes at `offset` does not fit in the captured bytes: fail as truncated. */
   truncated(layer: LayerKind | 'link', offset: number, need: number): 0 {
-    const have = Math.max(0, this.end - offset);
-    return this.fail(layer, 'truncated', offset, `header truncated: ${need} bytes needed, ${have} captured`);
+    const have = Math.max(0, this.payloadEnd - offset);
+    return this.fail(layer, 'truncated', offset, `header truncated: ${need} bytes needed, ${have} available`);
   }
 }

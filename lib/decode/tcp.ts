@@ -31,8 +31,9 @@ export class Tcp implements TcpLayer {
     /** @internal */ readonly bytes: Uint8Array,
     readonly offset: number,
     readonly length: number,
-    /** @internal Offset of the IP source address and its length (4/16), for the pseudo-header. */
+    /** @internal Offsets of the IP addresses and their length (4/16), for the pseudo-header. */
     readonly ipAddrOffset: number,
+    /** @internal */ readonly ipDstOffset: number,
     /** @internal */ readonly ipAddrLength: number,
     /** @internal Where the segment ends by the IP length (may exceed the captured bytes). */
     readonly segmentEnd: number,
@@ -70,7 +71,7 @@ export class Tcp implements TcpLayer {
   get checksumStatus(): ChecksumStatus {
     if (this.ipAddrOffset < 0 || this.segmentEnd > this.capturedEnd) return 'unverified';
     const len = this.segmentEnd - this.offset;
-    const initial = pseudoSum(this.bytes, this.ipAddrOffset, this.ipAddrLength, 6, len);
+    const initial = pseudoSum(this.bytes, this.ipAddrOffset, this.ipDstOffset, this.ipAddrLength, 6, len);
     return verifies(this.bytes, this.offset, this.segmentEnd, initial) ? 'good' : 'bad';
   }
   get options(): Uint8Array {
@@ -119,7 +120,7 @@ export function decodeTcp(p: Packet): number {
   const hl = (b[o + 12]! >>> 4) * 4;
   if (hl < 20) return p.fail('tcp', 'bad-length', o, `header length ${hl} < 20`);
   if (o + hl > p.payloadEnd) return p.truncated('tcp', o, hl);
-  p.layers.push(new Tcp(b, o, hl, p.ipAddrOffset, p.ipAddrLength, p.ipDeclaredEnd, p.end));
+  p.layers.push(new Tcp(b, o, hl, p.ipAddrOffset, p.ipDstOffset, p.ipAddrLength, p.ipDeclaredEnd, p.end));
   p.payloadOffset = o + hl;
   if (p.payloadOffset === p.payloadEnd) return 0;
   return fromTcpPorts(u16(b, o), u16(b, o + 2));

@@ -454,6 +454,8 @@ export interface DnsResource {
 
 export interface DnsLayer extends LayerBase {
   readonly kind: 'dns';
+  /** Over TCP: the 2-byte message length that precedes the message (at `offset - 2`); undefined over UDP. */
+  readonly tcpLength: number | undefined;
   readonly id: number;
   /** The 16-bit flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode). tshark: dns.flags. */
   readonly flags: number;

@@ -12,7 +12,10 @@ export class Udp implements UdpLayer {
     /** @internal */ readonly bytes: Uint8Array,
     readonly offset: number,
     /** @internal */ readonly ipAddrOffset: number,
+    /** @internal */ readonly ipDstOffset: number,
     /** @internal */ readonly ipAddrLength: number,
+    /** @internal Where the IP payload ends by its header (may exceed the captured bytes). */
+    readonly ipPayloadEnd: number,
     /** @internal The end of the captured bytes. */
     readonly capturedEnd: number,
   ) {}
@@ -33,8 +36,9 @@ export class Udp implements UdpLayer {
     const sum = this.checksum;
     if (this.ipAddrOffset < 0 || (sum === 0 && this.ipAddrLength === 4)) return 'unverified';
     const end = this.offset + this.udpLength;
-    if (end > this.capturedEnd) return 'unverified';
-    const initial = pseudoSum(this.bytes, this.ipAddrOffset, this.ipAddrLength, 17, this.udpLength);
+    // As tshark: only when the whole IP payload was captured.
+    if (end > this.capturedEnd || this.ipPayloadEnd > this.capturedEnd) return 'unverified';
+    const initial = pseudoSum(this.bytes, this.ipAddrOffset, this.ipDstOffset, this.ipAddrLength, 17, this.udpLength);
     return verifies(this.bytes, this.offset, end, initial) ? 'good' : 'bad';
   }
 }
@@ -48,8 +52,9 @@ export function decodeUdp(p: Packet): number {
   if (len < 8 && !(len === 0 && p.ipAddrLength === 16)) {
     return p.fail('udp', 'bad-length', o, `length ${len} < 8`);
   }
-  p.layers.push(new Udp(b, o, p.ipAddrOffset, p.ipAddrLength, p.end));
+  p.layers.push(new Udp(b, o, p.ipAddrOffset, p.ipDstOffset, p.ipAddrLength, p.ipDeclaredEnd, p.end));
   p.payloadOffset = o + 8;
   if (len >= 8 && o + len < p.payloadEnd) p.payloadEnd = o + len;
+  if (p.payloadOffset >= p.payloadEnd) return 0;
   return fromUdpPorts(u16(b, o), u16(b, o + 2));
 }
