@@ -5,9 +5,9 @@ import { type LayerEncoder, given, put16, uint, wrap } from './context';
 import type { ArpInput } from './types';
 
 function writeAddress(text: string, length: number, kind: 'hw' | 'proto', out: Uint8Array, at: number, field: string) {
-  // As the decoder prints them: a MAC for 6-byte hardware, dotted quad for 4-byte protocol addresses.
+  // As the decoder prints them: a dotted quad for a 4-byte IPv4 address, colon-separated hex otherwise.
   if (kind === 'hw' && length === 6) writeMac(text, out, at, field);
-  else if (kind === 'proto' && length === 4) writeIpv4(text, out, at, field);
+  else if (kind === 'proto' && length === 4 && text.includes('.')) writeIpv4(text, out, at, field);
   else if (writeHex(text, out, at, field, length) !== length) {
     throw invalid(`${field}: ${JSON.stringify(text)} is not ${length} bytes`);
   }
