@@ -3,6 +3,7 @@
  * source (no native addon needed). See docs/DECODE.md.
  */
 export { decode } from './decoder';
+export { FlowDecoder } from './flow';
 export { LinkType } from './protocols';
 export * from './types';
 // The encoder (lib/decode/encode/): layers of these shapes back to frame bytes.
