@@ -20,7 +20,7 @@ interface FuzzReport {
   failures: Array<{ family: string; index: number; problems: string[] }>;
   slow: Array<{ family: string; index: number; ms: number }>;
   hang: { family: string; index: number; ms: number } | null;
-  families: Record<string, { inputs: number; failed: number; flow: number }>;
+  families: Record<string, { inputs: number; failed: number; flow: number; rejected: number }>;
   byLinkType: Record<string, number>;
   frames: number;
   timedOut: boolean;
@@ -55,23 +55,24 @@ beforeAll(async () => {
   corpus = await captureFrames(supportedLinkTypes(DIST_DECODE));
 }, 60_000);
 
-/** A module that re-exports the real decoder with `decode` replaced by `body` (a planted bug). */
-function plantedDecoder(name: string, body: string): string {
+/** A module that re-exports the real decoder with `decode` (or `encode`) replaced by `body` (a planted bug). */
+function plantedDecoder(name: string, body: string, fn: 'decode' | 'encode' = 'decode'): string {
   const file = path.join(scratch, `${name}.js`);
+  const signature = fn === 'decode' ? 'decode(linkType, bytes, offset, length)' : 'encode(packet, options)';
   fs.writeFileSync(
     file,
     `'use strict';
 const real = require(${JSON.stringify(DIST_DECODE)});
-module.exports = { ...real, FlowDecoder: undefined, decode(linkType, bytes, offset, length) { ${body} } };
+module.exports = { ...real, FlowDecoder: undefined, ${signature} { ${body} } };
 `,
   );
   return file;
 }
 
-describe('decode() under fuzzing (a fixed 2% share of scripts/fuzz-decode.js)', () => {
+describe('decode() under fuzzing (a fixed 1% share of scripts/fuzz-decode.js)', () => {
   let report: FuzzReport;
   beforeAll(async () => {
-    report = await fuzz({ modulePath: DIST_DECODE, share: 0.02, hangMs: 20_000, totalMs: 100_000, corpus });
+    report = await fuzz({ modulePath: DIST_DECODE, share: 0.01, hangMs: 20_000, totalMs: 100_000, corpus });
   }, 120_000);
 
   test('no untyped throw, no read outside the packet, no hang, no slow input', () => {
@@ -85,9 +86,12 @@ describe('decode() under fuzzing (a fixed 2% share of scripts/fuzz-decode.js)', 
   });
 
   test('every family ran, on the frames of every supported link type in the captures', () => {
-    for (const name of ['random', 'prefix', 'flip', 'splice', 'arguments'])
+    for (const name of ['random', 'prefix', 'flip', 'splice', 'arguments', 'encode'])
       expect(report.families[name]?.inputs).toBeGreaterThan(0);
-    expect(report.inputs).toBeGreaterThan(30_000);
+    expect(report.inputs).toBeGreaterThan(15_000);
+    // The zero-allocation path ran on the prefixes and flips; encode() met out-of-range fields.
+    expect(report.families['prefix']!.flow).toBe(report.families['prefix']!.inputs);
+    expect(report.families['encode']!.rejected).toBeGreaterThan(0);
     // Ethernet, radiotap, SLL, NULL, raw IP ... as libpcap reads them from ../shared/captures.
     expect(Object.keys(report.byLinkType).map(Number)).toEqual(expect.arrayContaining([0, 1, 113, 127, 229]));
     expect(report.byLinkType['1']).toBe(4055);
@@ -133,6 +137,24 @@ describe('the fuzz harness catches planted bugs', () => {
     expect(r.failures.flatMap((f) => f.problems).join('\n')).toMatch(
       /view .*extra spans \[0, \d+\) of a \d+-byte packet/,
     );
+  }, 60_000);
+
+  test('an encoder that gets a byte wrong, or accepts an out-of-range field', async () => {
+    const flips = plantedDecoder(
+      'encode-flip',
+      `const b = real.encode(packet, options); if (b.length > 20) b[b.length - 1] ^= 1; return b;`,
+      'encode',
+    );
+    const r = await fuzz({ modulePath: flips, share: 0.002, corpus });
+    expect(r.families['encode']!.failed).toBeGreaterThan(0);
+    expect(r.failures.flatMap((f) => f.problems).join('\n')).toMatch(/checksum bad|payload came back as/);
+    const lax = plantedDecoder(
+      'encode-lax',
+      `try { return real.encode(packet, options); } catch { return new Uint8Array(0); }`,
+      'encode',
+    );
+    const r2 = await fuzz({ modulePath: lax, share: 0.002, corpus });
+    expect(r2.failures.flatMap((f) => f.problems).join('\n')).toMatch(/encode\(\) accepted /);
   }, 60_000);
 
   test('a hang (an endless loop on one input) is stopped by the watchdog and named', async () => {

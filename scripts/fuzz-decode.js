@@ -9,7 +9,7 @@
  *   node scripts/fuzz-decode.js --module path/to/decode.js   # fuzz another build (e.g. a mutated copy)
  *
  * It fuzzes dist/decode (run `npm run build:ts` first). __tests__/decode-fuzz.test.ts
- * runs a small fixed share of the same inputs in `npm test`.
+ * runs a fixed 1% share of the same inputs in `npm test`.
  *
  * Inputs, all from fixed seeds (an input is named by its family and index, and
  * the same name always gives the same bytes):
@@ -56,9 +56,9 @@ const CAPTURES = path.resolve(ROOT, '..', 'shared', 'captures');
 const DEFAULT_MODULE = path.join(ROOT, 'dist', 'decode');
 
 /** Fixed seeds, one per family. */
-const SEEDS = { random: 0x9e3779b9, flip: 0x85ebca6b, splice: 0xc2b2ae35, arguments: 0x27d4eb2f };
+const SEEDS = { random: 0x9e3779b9, flip: 0x85ebca6b, splice: 0xc2b2ae35, arguments: 0x27d4eb2f, encode: 0x165667b1 };
 /** Inputs per link type (random) and per frame (flip, splice) in a full run. */
-const FULL = { randomPerLinkType: 40_000, flipsPerFrame: 100, splicesPerFrame: 40 };
+const FULL = { randomPerLinkType: 40_000, flipsPerFrame: 100, splicesPerFrame: 40, encode: 200_000 };
 /** Link types decode() does not support, and numbers that are no link type at all. */
 const OTHER_LINK_TYPES = [9, 104, 147, 0xffff, -1, 1.5, 2 ** 32 + 1, Number.NaN];
 const REASONS = new Set(['truncated', 'bad-length', 'bad-value', 'unknown-type', 'loop']);
@@ -207,7 +207,208 @@ function families(frames, linkTypes, scale = FULL) {
       };
     },
   });
+  if (scale.encode) all.push(encodeFamily(scale.encode));
   return all;
+}
+
+// ---- encode: random layers through encode(), then decode() -------------------------------
+
+/** Ports that make the decoder look for DNS or VXLAN in random payload bytes. */
+const DISPATCHING_PORTS = new Set([53, 5353, 4789, 8472]);
+
+/**
+ * A random packet for encode(): a link layer (Ethernet with 0-2 VLAN tags, SLL,
+ * NULL or none), IPv4 or IPv6, TCP (with options), UDP, ICMP or ICMPv6, and a
+ * random payload; field values in range. With probability 0.15 one numeric
+ * field is set out of range (`bad` names it): encode() must then reject it
+ * with a typed error (an `err.code`), and otherwise accept it.
+ */
+function randomEncodeInput(r) {
+  const int = (n) => Math.floor(r() * n);
+  const pick = (xs) => xs[int(xs.length)];
+  const mac = () => Array.from({ length: 6 }, () => int(256).toString(16).padStart(2, '0')).join(':');
+  const v4 = () => Array.from({ length: 4 }, () => int(256)).join('.');
+  const v6 = () => {
+    const g = Array.from({ length: 8 }, () => (r() < 0.4 ? 0 : int(0x10000)).toString(16));
+    return g.join(':');
+  };
+  const port = () => {
+    let p;
+    do p = int(0x10000);
+    while (DISPATCHING_PORTS.has(p));
+    return p;
+  };
+  const ipVersion = r() < 0.6 ? 4 : 6;
+  const layers = [];
+  const linkType = pick([1, 1, 1, 101, 113, 0]);
+  if (linkType === 1) {
+    layers.push({ kind: 'ethernet', src: mac(), dst: mac() });
+    for (let n = int(3); n > 0; n--)
+      layers.push({
+        kind: 'vlan',
+        id: int(4096),
+        priority: int(8),
+        dei: r() < 0.5,
+        ...(r() < 0.3 ? { tpid: 0x88a8 } : {}),
+      });
+  } else if (linkType === 113) {
+    layers.push({ kind: 'sll', packetType: int(5), arphrdType: 1, addressLength: 6, address: mac() });
+  } else if (linkType === 0) {
+    layers.push({ kind: 'null', family: ipVersion === 4 ? 2 : 24, loop: false });
+  }
+  if (ipVersion === 4)
+    layers.push({
+      kind: 'ipv4',
+      src: v4(),
+      dst: v4(),
+      ttl: int(256),
+      id: int(0x10000),
+      dscp: int(64),
+      ecn: int(4),
+      dontFragment: r() < 0.5,
+    });
+  else
+    layers.push({
+      kind: 'ipv6',
+      src: v6(),
+      dst: v6(),
+      hopLimit: int(256),
+      trafficClass: int(256),
+      flowLabel: int(0x100000),
+    });
+  const transport = pick(['tcp', 'tcp', 'udp', 'udp', 'icmp']);
+  if (transport === 'tcp') {
+    const tcp = {
+      kind: 'tcp',
+      srcPort: port(),
+      dstPort: port(),
+      seq: int(2 ** 32),
+      ack: int(2 ** 32),
+      flags: int(0x200),
+      window: int(0x10000),
+      urgentPointer: int(0x10000),
+    };
+    if (r() < 0.5) tcp.mss = int(0x10000);
+    if (r() < 0.5) tcp.windowScale = int(15);
+    if (r() < 0.5) tcp.sackPermitted = true;
+    if (r() < 0.5) {
+      tcp.tsval = int(2 ** 32);
+      tcp.tsecr = int(2 ** 32);
+    }
+    if (r() < 0.3) tcp.sackBlocks = Array.from({ length: 2 * (1 + int(2)) }, () => int(2 ** 32));
+    layers.push(tcp);
+  } else if (transport === 'udp') {
+    layers.push({ kind: 'udp', srcPort: port(), dstPort: port() });
+  } else if (ipVersion === 4) {
+    layers.push({
+      kind: 'icmp',
+      type: pick([0, 8, 13, 14]),
+      code: 0,
+      identifier: int(0x10000),
+      sequence: int(0x10000),
+    });
+  } else {
+    layers.push({ kind: 'icmpv6', type: pick([128, 129]), code: 0 });
+  }
+  const payload = randomBytes(r, int(65));
+  let bad;
+  if (r() < 0.15) {
+    const last = layers[layers.length - 1];
+    const ip = layers.find((l) => l.kind === 'ipv4' || l.kind === 'ipv6');
+    const [layer, field] = pick([
+      [last, last.kind === 'tcp' || last.kind === 'udp' ? 'srcPort' : 'code'],
+      [ip, ip.kind === 'ipv4' ? 'ttl' : 'hopLimit'],
+      [ip, ip.kind === 'ipv4' ? 'id' : 'flowLabel'],
+    ]);
+    const value = pick([
+      -1,
+      1.5,
+      Number.NaN,
+      2 ** 32,
+      ip.kind === 'ipv6' && field === 'flowLabel' ? 0x100000 : 0x10000,
+      256,
+    ]);
+    // 256 and 0x10000 are in range for some fields: only out-of-range values count as bad.
+    const bits = { srcPort: 16, code: 8, ttl: 8, hopLimit: 8, id: 16, flowLabel: 20 }[field];
+    if (!(Number.isInteger(value) && value >= 0 && value < 2 ** bits)) {
+      layer[field] = value;
+      bad = `${layer.kind}.${field} = ${value}`;
+    }
+  }
+  return { linkType, packet: { layers, payload }, bad };
+}
+
+function encodeFamily(count) {
+  return {
+    name: 'encode',
+    count,
+    input(i) {
+      const r = rng(mix(SEEDS.encode, i));
+      const e = randomEncodeInput(r);
+      return { linkType: e.linkType, bytes: new Uint8Array(0), encode: e };
+    },
+  };
+}
+
+/** An address in one spelling (IPv6 through the WHATWG URL parser, which writes RFC 5952's). */
+function canonicalAddress(a) {
+  if (typeof a === 'string' && a.includes(':') && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(a))
+    return new URL(`http://[${a}]`).hostname.slice(1, -1);
+  return typeof a === 'string' ? a.toLowerCase() : a;
+}
+
+/**
+ * encode() then decode(): a typed rejection for the out-of-range input, and
+ * for the others the same layers back, every given field equal, no error,
+ * good checksums, and the decode checks on the bytes. Returns the problems.
+ */
+function checkEncode(mod, flowDecoder, input, counts) {
+  const bad = [];
+  const { linkType, packet, bad: badField } = input.encode;
+  let bytes;
+  try {
+    bytes = mod.encode(packet);
+  } catch (e) {
+    if (typeof e?.code !== 'string' || e.code === '') bad.push(`untyped throw from encode(): ${describeThrow(e)}`);
+    else if (!badField) bad.push(`encode() rejected a valid packet: ${e.code} ${e.message}`);
+    else counts.rejected++;
+    return bad;
+  }
+  if (badField) {
+    bad.push(`encode() accepted ${badField}`);
+    return bad;
+  }
+  if (!(bytes instanceof Uint8Array)) return [`encode() returned ${Object.prototype.toString.call(bytes)}`];
+  const decodeProblems = checkInput(mod, flowDecoder, { linkType, bytes }, true);
+  if (decodeProblems) bad.push(...decodeProblems);
+  let p;
+  try {
+    p = mod.decode(linkType, bytes);
+  } catch (e) {
+    return [...bad, `untyped throw from decode() of an encoded frame: ${describeThrow(e)}`];
+  }
+  if (p.error !== null) bad.push(`decode() of the encoded frame stopped: ${p.error.message}`);
+  const kinds = p.layers.map((l) => l.kind).join(',');
+  const given = packet.layers.map((l) => l.kind).join(',');
+  if (kinds !== given) bad.push(`layers ${given} came back as ${kinds}`);
+  packet.layers.forEach((l, k) => {
+    const d = p.layers[k];
+    if (!d || d.kind !== l.kind) return;
+    for (const [field, value] of Object.entries(l)) {
+      if (field === 'kind') continue;
+      const got = d[field];
+      const same =
+        Array.isArray(value) || ArrayBuffer.isView(value)
+          ? JSON.stringify(Array.from(value)) === JSON.stringify(Array.from(got ?? []))
+          : canonicalAddress(got) === canonicalAddress(value);
+      if (!same) bad.push(`${l.kind}.${field}: gave ${JSON.stringify(value)}, decoded ${JSON.stringify(got)}`);
+    }
+    if ('checksumStatus' in d && d.checksumStatus !== 'good' && !(d.kind === 'udp' && d.checksum === 0))
+      bad.push(`${l.kind}: checksum ${d.checksumStatus}`);
+  });
+  const payload = Buffer.from(p.payload).toString('hex');
+  if (payload !== Buffer.from(packet.payload).toString('hex')) bad.push(`payload came back as ${payload}`);
+  return bad;
 }
 
 // ---- checks -----------------------------------------------------------------------------
@@ -439,7 +640,7 @@ function runInputs({ modulePath, frames, linkTypes, share, slowMs, totalMs, prog
   const report = { families: {}, inputs: 0, failures: [], failureCount: 0, slow: [], maxMs: 0, timedOut: false };
   const t0 = performance.now();
   fams.forEach((fam, fi) => {
-    const counts = { inputs: 0, failed: 0, ms: 0, flow: 0 };
+    const counts = { inputs: 0, failed: 0, ms: 0, flow: 0, rejected: 0 };
     const ft = performance.now();
     for (let i = 0; i < fam.count && !report.timedOut; i += stride) {
       Atomics.store(progress, 1, fi);
@@ -447,7 +648,12 @@ function runInputs({ modulePath, frames, linkTypes, share, slowMs, totalMs, prog
       const input = fam.input(i);
       const withFlow = fam.name === 'prefix' || fam.name === 'flip';
       const t = performance.now();
-      const bad = checkInput(mod, flowDecoder, input, withFlow);
+      let bad;
+      if (input.encode) {
+        if (typeof mod.encode !== 'function') break;
+        const problems = checkEncode(mod, flowDecoder, input, counts);
+        bad = problems.length ? problems : null;
+      } else bad = checkInput(mod, flowDecoder, input, withFlow);
       const ms = performance.now() - t;
       if (ms > report.maxMs) report.maxMs = ms;
       if (ms > slowMs) report.slow.push({ family: fam.name, index: i, ms, bytes: hex(input.bytes) });
@@ -463,7 +669,7 @@ function runInputs({ modulePath, frames, linkTypes, share, slowMs, totalMs, prog
             linkType: input.linkType,
             offset: input.offset,
             length: input.length,
-            bytes: hex(input.bytes),
+            bytes: input.encode ? JSON.stringify(input.encode) : hex(input.bytes),
             problems: bad.slice(0, 5),
           });
       }
@@ -610,7 +816,8 @@ function summary(report) {
   for (const [name, c] of Object.entries(report.families ?? {}))
     lines.push(
       `  ${name.padEnd(10)} ${n(c.inputs).padStart(10)} inputs ${(c.ms / 1000).toFixed(1).padStart(7)} s  failed ${c.failed}` +
-        (c.flow ? `  (and through FlowDecoder: ${n(c.flow)})` : ''),
+        (c.flow ? `  (and through FlowDecoder: ${n(c.flow)})` : '') +
+        (c.rejected ? `  (out-of-range fields rejected with a typed error: ${n(c.rejected)})` : ''),
     );
   if (report.flowDecoder === false) lines.push('  (no FlowDecoder exported: the fast path was not fuzzed)');
   if (report.timedOut) lines.push('  STOPPED: the total time bound was reached');
