@@ -219,13 +219,13 @@ function explain(p: DecodedPacket, protocols: string, field: string, file: strin
   return null;
 }
 
-interface Source {
+export interface Source {
   file: string;
   linkType: number;
   packets: Uint8Array[];
 }
 
-async function readFile(file: string): Promise<Source> {
+export async function readFile(file: string): Promise<Source> {
   const s = await openOffline(file);
   const packets: Uint8Array[] = [];
   s.on('batch', (b: PacketBatch) => {
@@ -246,8 +246,8 @@ export interface Comparison {
   failures: string[];
 }
 
-/** Decodes every supported packet of the shared captures and compares it with tshark's fields. */
-export async function compareWithTshark(): Promise<Comparison> {
+/** Every file of ../shared/captures that libpcap reads, of a link type decode() supports, in name order. */
+export async function readSupportedCaptures(): Promise<Source[]> {
   const names = fs
     .readdirSync(CAPTURES)
     .filter((f) => /\.(pcap|pcapng)$/.test(f))
@@ -263,6 +263,12 @@ export async function compareWithTshark(): Promise<Comparison> {
     }
     if (SUPPORTED.has(src.linkType) && src.packets.length > 0) sources.push(src);
   }
+  return sources;
+}
+
+/** Decodes every supported packet of the shared captures and compares it with tshark's fields. */
+export async function compareWithTshark(): Promise<Comparison> {
+  const sources = await readSupportedCaptures();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-decode-'));
   const merged = path.join(dir, 'merged.pcapng');
   try {
