@@ -268,6 +268,25 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'IPv6 / routing type 0 with a segment left / UDP: the checksum uses the final destination',
+    linkType: LinkType.RAW,
+    layers: [
+      { kind: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2' },
+      { kind: 'ipv6-routing', routingType: 0, segmentsLeft: 1, addresses: ['2001:db8::3'] },
+      { kind: 'udp', srcPort: 1, dstPort: 2 },
+    ],
+    payload,
+  },
+  {
+    name: 'IPv6 / segment routing header / TCP: the final destination is the first segment',
+    linkType: LinkType.RAW,
+    layers: [
+      { kind: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2' },
+      { kind: 'ipv6-routing', routingType: 4, segmentsLeft: 1, addresses: ['2001:db8::9', '2001:db8::2'] },
+      { kind: 'tcp', srcPort: 1, dstPort: 2, flags: 0x002 },
+    ],
+  },
+  {
     name: 'Ethernet / IPv4 / SCTP with INIT and DATA chunks',
     linkType: LinkType.EN10MB,
     layers: [
