@@ -411,6 +411,17 @@ describe('what the encoder computes', () => {
     expect(frame.length).toBe(12 + 19 + 8);
   });
 
+  test('a packet decoded from the middle of a larger buffer encodes to its own bytes', () => {
+    // SCTP chunk values and the SLL address padding are copied from the decoded bytes by offset.
+    const sctp = cases.find((c) => c.name.includes('SCTP'))!;
+    const frame = encode({ layers: sctp.layers });
+    const big = new Uint8Array(frame.length + 20).fill(0xa5);
+    big.set(frame, 7);
+    const d = decode(sctp.linkType, big, 7, frame.length);
+    expect(d.error).toBeNull();
+    expect(Buffer.from(encode(d))).toEqual(Buffer.from(frame));
+  });
+
   test('a given checksum or length is kept; recompute replaces it', () => {
     const layers: LayerInput[] = [
       { kind: 'ipv4', src: '192.0.2.1', dst: '192.0.2.2', checksum: 0xbeef, totalLength: 99 },
