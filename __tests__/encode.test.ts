@@ -422,6 +422,31 @@ describe('what the encoder computes', () => {
     expect(Buffer.from(encode(d))).toEqual(Buffer.from(frame));
   });
 
+  test("headers beyond the first buffer's headroom, with a trailer after the frame", () => {
+    const answers = Array.from({ length: 40 }, (_, i) => ({
+      name: `host${i}.example.net`,
+      type: 1,
+      ttl: i,
+      data: `10.0.0.${i}`,
+    }));
+    const trailer = Uint8Array.from([0xde, 0xad, 0xbe, 0xef]);
+    const frame = encode({
+      layers: [
+        { kind: 'ethernet', dst: MAC_B, src: MAC_A },
+        { kind: 'ipv4', src: '192.0.2.53', dst: '192.0.2.1' },
+        { kind: 'udp', srcPort: 53, dstPort: 5353 },
+        { kind: 'dns', id: 9, flags: 0x8180, answers },
+      ],
+      trailer,
+    });
+    const d = decode(LinkType.EN10MB, frame);
+    expect(d.error).toBeNull();
+    expect(d.layer('dns')!.answers.map((a) => [a.name, a.data])).toEqual(answers.map((a) => [a.name, a.data]));
+    expect(Buffer.from(d.trailer)).toEqual(Buffer.from(trailer));
+    expect([d.layer('ipv4')!.checksumStatus, d.layer('udp')!.checksumStatus]).toEqual(['good', 'good']);
+    expect(d.layer('udp')!.udpLength + 20 + 14 + 4).toBe(frame.length);
+  });
+
   test('a given checksum or length is kept; recompute replaces it', () => {
     const layers: LayerInput[] = [
       { kind: 'ipv4', src: '192.0.2.1', dst: '192.0.2.2', checksum: 0xbeef, totalLength: 99 },
