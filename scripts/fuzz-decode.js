@@ -7,6 +7,7 @@
  *   node scripts/fuzz-decode.js               # every input (several million), counts and time
  *   node scripts/fuzz-decode.js --share 0.02  # a fixed ~2% of every family (what the test runs)
  *   node scripts/fuzz-decode.js --module path/to/decode.js   # fuzz another build (e.g. a mutated copy)
+ *   node scripts/fuzz-decode.js --only prefix:52670          # one input, by family and index
  *
  * It fuzzes dist/decode (run `npm run build:ts` first). __tests__/decode-fuzz.test.ts
  * runs a fixed 1% share of the same inputs in `npm test`.
@@ -40,8 +41,9 @@
  *     inside the frame, every layer's [offset, offset + length) and the payload
  *     inside [start, end], and no number may be NaN;
  *   - no hang: each input has a time bound (--slow-ms, default 250 ms for its
- *     four decodes and snapshots; a loaded machine's GC pauses stay well under
- *     it), and a watchdog on the main thread stops the worker that runs the
+ *     four decodes and snapshots; an input over it is timed twice more and
+ *     reported only if the fastest of the three is over it too, since a loaded
+ *     machine pauses a thread for that long now and then), and a watchdog on the main thread stops the worker that runs the
  *     inputs when it makes no progress for --hang-ms (default 10 s): the input
  *     it was on is reported. --total-ms bounds the whole run.
  *
@@ -632,29 +634,53 @@ function checkInput(mod, flowDecoder, input, withFlow) {
  * of 1/stride), reporting progress in `progress` (Int32Array over a
  * SharedArrayBuffer: [inputs done, family index, input index]).
  */
-function runInputs({ modulePath, frames, linkTypes, share, slowMs, totalMs, progress, maxFailures = 25 }) {
+function runInputs({ modulePath, frames, linkTypes, share, slowMs, totalMs, progress, only, maxFailures = 25 }) {
   const mod = require(modulePath);
   const flowDecoder = typeof mod.FlowDecoder === 'function' ? new mod.FlowDecoder() : null;
   const fams = families(frames, linkTypes);
   const stride = Math.max(1, Math.round(1 / share));
-  const report = { families: {}, inputs: 0, failures: [], failureCount: 0, slow: [], maxMs: 0, timedOut: false };
+  const report = {
+    families: {},
+    inputs: 0,
+    failures: [],
+    failureCount: 0,
+    slow: [],
+    pauses: 0,
+    maxMs: 0,
+    timedOut: false,
+  };
   const t0 = performance.now();
   fams.forEach((fam, fi) => {
     const counts = { inputs: 0, failed: 0, ms: 0, flow: 0, rejected: 0 };
     const ft = performance.now();
-    for (let i = 0; i < fam.count && !report.timedOut; i += stride) {
+    const [onlyFamily, onlyIndex] = only ? only.split(':') : [];
+    const first = only ? (onlyFamily === fam.name ? Number(onlyIndex) : fam.count) : 0;
+    const last = only ? Math.min(fam.count, first + 1) : fam.count;
+    for (let i = first; i < last && !report.timedOut; i += stride) {
       Atomics.store(progress, 1, fi);
       Atomics.store(progress, 2, i);
       const input = fam.input(i);
       const withFlow = fam.name === 'prefix' || fam.name === 'flip';
-      const t = performance.now();
-      let bad;
-      if (input.encode) {
-        if (typeof mod.encode !== 'function') break;
-        const problems = checkEncode(mod, flowDecoder, input, counts);
-        bad = problems.length ? problems : null;
-      } else bad = checkInput(mod, flowDecoder, input, withFlow);
-      const ms = performance.now() - t;
+      const run = (c = counts) => {
+        if (!input.encode) return checkInput(mod, flowDecoder, input, withFlow);
+        const problems = checkEncode(mod, flowDecoder, input, c);
+        return problems.length ? problems : null;
+      };
+      if (input.encode && typeof mod.encode !== 'function') break;
+      let t = performance.now();
+      const bad = run();
+      let ms = performance.now() - t;
+      if (ms > slowMs) {
+        // Over the bound once: time it twice more and keep the fastest, so that
+        // a pause of the machine (other work, a GC) is not taken for the
+        // decoder's; only an input slow every time is reported.
+        for (let k = 0; k < 2 && ms > slowMs; k++) {
+          t = performance.now();
+          run({ rejected: 0 });
+          ms = Math.min(ms, performance.now() - t);
+        }
+        if (ms <= slowMs) report.pauses++;
+      }
       if (ms > report.maxMs) report.maxMs = ms;
       if (ms > slowMs) report.slow.push({ family: fam.name, index: i, ms, bytes: hex(input.bytes) });
       counts.inputs++;
@@ -747,6 +773,7 @@ async function fuzz({
   hangMs = 10_000,
   totalMs = 60 * 60_000,
   corpus,
+  only,
   onProgress,
 } = {}) {
   const linkTypes = supportedLinkTypes(modulePath);
@@ -756,6 +783,7 @@ async function fuzz({
   const worker = new Worker(__filename, {
     workerData: {
       fuzzDecode: true,
+      only,
       modulePath,
       frames: corpus.frames,
       linkTypes,
@@ -810,7 +838,8 @@ function summary(report) {
   const lines = [];
   const n = (x) => x.toLocaleString('en-US');
   lines.push(
-    `${n(report.inputs)} inputs in ${(report.ms / 1000).toFixed(1)} s (slowest input ${report.maxMs?.toFixed(1)} ms); ` +
+    `${n(report.inputs)} inputs in ${(report.ms / 1000).toFixed(1)} s (slowest input ${report.maxMs?.toFixed(1)} ms, ` +
+      `the fastest of 3 timings for the ${report.pauses ?? 0} over the bound once); ` +
       `${n(report.frames)} capture frames by link type ${JSON.stringify(report.byLinkType)}`,
   );
   for (const [name, c] of Object.entries(report.families ?? {}))
@@ -846,6 +875,7 @@ if (isMainThread && require.main === module) {
       'slow-ms': { type: 'string', default: '250' },
       'hang-ms': { type: 'string', default: '10000' },
       'total-ms': { type: 'string', default: String(60 * 60_000) },
+      only: { type: 'string' },
     },
   });
   let lastPrint = Date.now();
@@ -855,6 +885,7 @@ if (isMainThread && require.main === module) {
     slowMs: Number(values['slow-ms']),
     hangMs: Number(values['hang-ms']),
     totalMs: Number(values['total-ms']),
+    only: values.only,
     onProgress(done) {
       if (Date.now() - lastPrint > 15_000) {
         lastPrint = Date.now();
