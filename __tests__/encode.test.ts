@@ -480,6 +480,8 @@ describe('what the encoder computes', () => {
       /dns\.questions\[0\]\.name/,
     ],
     ['an unknown kind', [{ kind: 'ipx' }], /layers\[0\]/],
+    ['a kind that is an Object.prototype key', [{ kind: 'toString' }], /layers\[0\]/],
+    ['a layer that is not an object', [null], /layers\[0\]/],
   ])('%s is an EINVAL naming the field', (_name, layers, message) => {
     let error: { code?: string; message?: string } | undefined;
     try {

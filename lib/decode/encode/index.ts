@@ -91,8 +91,10 @@ export function encode(packet: PacketInput | readonly LayerInput[], options: Enc
   new Uint8Array(bytes.buffer, bytes.byteOffset + bytes.length, trailer.length).set(trailer);
   for (let index = layers.length - 1; index >= 0; index--) {
     const layer = layers[index];
-    const encoder = ENCODERS[layer?.kind as LayerInput['kind']] as LayerEncoder<LayerInput> | undefined;
-    if (layer === null || typeof layer !== 'object' || encoder === undefined) {
+    // Own keys only: a kind such as 'toString' must not find Object.prototype's.
+    const known = layer !== null && typeof layer === 'object' && Object.hasOwn(ENCODERS, layer.kind);
+    const encoder = known ? (ENCODERS[(layer as LayerInput).kind] as LayerEncoder<LayerInput>) : undefined;
+    if (encoder === undefined) {
       throw invalid(
         `layers[${index}]: ${JSON.stringify((layer as { kind?: unknown } | null)?.kind)} is not a layer kind`,
       );
