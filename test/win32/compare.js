@@ -44,7 +44,12 @@ for (const [side, r] of [
 function linesOf(dir, name) {
   const byRead = new Map();
   let lines;
-  for (const line of fs.readFileSync(path.join(dir, name), 'utf8').split('\n')) {
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file)) {
+    record(`${file} was written`, false);
+    return byRead;
+  }
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (line.startsWith('#|')) byRead.set(line.split('|').slice(1, 3).join(' '), (lines = []));
     else if (line.startsWith('# ')) byRead.set(line.split(' ')[1], (lines = []));
     else if (line) lines.push(line);
