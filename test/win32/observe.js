@@ -273,16 +273,19 @@ async function savefileChecks(files) {
 /**
  * Back-pressure: a stalled consumer of a large file holds only a few batches.
  * Batches are memory the addon allocates, which process.memoryUsage() counts
- * in `external` (not in `arrayBuffers`). The control, with a limit too high to
- * bind, must hold most of the file: it shows the measure sees what it must.
+ * in `external` (not in `arrayBuffers`), measured after a full collection
+ * (scripts/test-win32 runs this with --expose-gc) so that garbage freed
+ * meanwhile does not hide what is held. The control, with a limit too high
+ * to bind, must hold most of the file: it shows the measure sees what it must.
  */
 async function heldWhileStalled(maxBatchesInFlight, enough) {
+  global.gc();
   const before = process.memoryUsage().external;
   const s = await ewpcap.openOffline(bigFile, { maxBatchesInFlight });
   const it = s[Symbol.asyncIterator]();
   const first = (await it.next()).value.data.readUInt32BE(0);
   // 1.5 s, or up to 15 s for the control to reach `enough` on a slow machine.
-  const held = () => process.memoryUsage().external - before;
+  const held = () => (global.gc(), process.memoryUsage().external - before);
   const end = Date.now() + (enough ? 15_000 : 1_500);
   do await new Promise((r) => setTimeout(r, 100));
   while (Date.now() < end && !(enough && held() > enough));
@@ -291,8 +294,6 @@ async function heldWhileStalled(maxBatchesInFlight, enough) {
 
 async function backPressureChecks() {
   const size = fs.statSync(bigFile).size;
-  const control = await heldWhileStalled(1 << 16, size * 0.9);
-  await control.s.close();
   const { held, it, first } = await heldWhileStalled(2, 0);
   let seq = first;
   let inOrder = first === 0;
@@ -304,10 +305,14 @@ async function backPressureChecks() {
     if (++count % 5000 === 0) await new Promise((res) => setTimeout(res, 1));
   }
   observations.bigCount = count;
+  // (after: a closed socket's queued batches are freed later, which would
+  // shrink the next measure)
+  const control = await heldWhileStalled(1 << 16, size * 0.75);
+  await control.s.close();
   const mib = (n) => (n / 1048576).toFixed(1);
   record(
     'back-pressure: a stalled reader of a large file holds a few batches, then gets every packet in order',
-    held < size / 8 && control.held > size * 0.9 && inOrder,
+    held < size / 8 && control.held > size / 2 && inOrder,
     `file ${mib(size)} MiB; held while stalled: ${mib(held)} MiB with maxBatchesInFlight 2, ` +
       `${mib(control.held)} MiB with 65536 (control); ${count} packets, in order: ${inOrder}`,
   );
