@@ -25,7 +25,13 @@ export function program(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({
       // Commander's own usage errors, in one line with where to look.
-      outputError: (text, write) => write(`ewpcap: ${text.replace(/^error: /, '').trim()} (see 'ewpcap --help')\n`),
+      outputError: (text, write) =>
+        write(
+          `ewpcap: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')} (see 'ewpcap --help')\n`,
+        ),
     })
     .exitOverride();
   registerList(root);
