@@ -3,7 +3,8 @@
  * blocking call on a worker thread.
  */
 export { open, openOffline, CaptureSocket } from './socket';
-export type { Stats, Datalink, TimestampType, RecordOptions } from './socket';
+export type { RecordOptions } from './socket';
+export type { Stats, Datalink, TimestampType } from './stats';
 export { dev, getifaddrs, libVersion } from './devices';
 export { compile, BpfProgram, type BpfInstruction, type CompileOptions } from './bpf';
 export { createSavefile, captureToFile, SavefileWriter } from './savefile';
