@@ -1,0 +1,108 @@
+/**
+ * The encoder of `ewpcap/decode`: layers in the decoder's shapes to the bytes
+ * of a frame, with lengths, next-protocol numbers and checksums filled in.
+ *
+ * Layers are encoded from the innermost out: each wraps the bytes of what
+ * follows it, so a length or checksum is computed over bytes already final.
+ */
+import { invalid } from '../../errors';
+import { encodeArp } from './arp';
+import type { EncodeContext, LayerEncoder } from './context';
+import { encodeDns } from './dns';
+import { encodeEthernet } from './ethernet';
+import { encodeGre } from './gre';
+import { encodeIcmp } from './icmp';
+import { encodeIcmpv6 } from './icmpv6';
+import { encodeIeee80211 } from './ieee80211';
+import { encodeIpv4 } from './ipv4';
+import { encodeAh, encodeIpv6, encodeIpv6Fragment, encodeIpv6Options, encodeIpv6Routing } from './ipv6';
+import { encodeLlc, encodeSnap } from './llc';
+import { encodeNull } from './null';
+import { encodeRadiotap } from './radiotap';
+import { encodeSctp } from './sctp';
+import { encodeSll, encodeSll2 } from './sll';
+import { encodeTcp } from './tcp';
+import type { EncodeOptions, LayerInput, PacketInput } from './types';
+import { encodeUdp } from './udp';
+import { encodeVlan } from './vlan';
+import { encodeVxlan } from './vxlan';
+
+const ENCODERS: { [K in LayerInput['kind']]: LayerEncoder<Extract<LayerInput, { kind: K }>> } = {
+  ethernet: encodeEthernet,
+  vlan: encodeVlan,
+  llc: encodeLlc,
+  snap: encodeSnap,
+  sll: encodeSll,
+  sll2: encodeSll2,
+  null: encodeNull,
+  radiotap: encodeRadiotap,
+  ieee80211: encodeIeee80211,
+  arp: encodeArp,
+  ipv4: encodeIpv4,
+  ipv6: encodeIpv6,
+  'ipv6-hop-by-hop': encodeIpv6Options,
+  'ipv6-destination': encodeIpv6Options,
+  'ipv6-routing': encodeIpv6Routing,
+  'ipv6-fragment': encodeIpv6Fragment,
+  ah: encodeAh,
+  icmp: encodeIcmp,
+  icmpv6: encodeIcmpv6,
+  tcp: encodeTcp,
+  udp: encodeUdp,
+  sctp: encodeSctp,
+  gre: encodeGre,
+  vxlan: encodeVxlan,
+  dns: encodeDns,
+};
+
+const EMPTY = new Uint8Array(0);
+
+function bytesOf(value: unknown, field: string): Uint8Array {
+  if (value === undefined) return EMPTY;
+  if (!(value instanceof Uint8Array)) throw invalid(`${field}: must be a Uint8Array (or Buffer)`);
+  return value;
+}
+
+/**
+ * The bytes of a frame: `packet.layers` outermost first, then `payload`,
+ * then `trailer`, ready for `socket.write()`.
+ *
+ * Accepts a packet from decode() as it is (`encode(decode(linkType, frame))`
+ * gives the frame back), a {@link PacketInput}, or just the layers. A field
+ * left out that the wire needs is computed (lengths, checksums, next-protocol
+ * numbers) or defaulted (TTL and hop limit 64, TCP window 65535, …); one
+ * given is written as given unless `options.recompute` is set. Bad input is
+ * an EINVAL PcapError naming the field (e.g. `ipv4.src`).
+ */
+export function encode(packet: PacketInput | readonly LayerInput[], options: EncodeOptions = {}): Uint8Array {
+  const input: PacketInput = Array.isArray(packet)
+    ? { layers: packet as readonly LayerInput[] }
+    : (packet as PacketInput);
+  if (input === null || typeof input !== 'object' || !Array.isArray(input.layers)) {
+    throw invalid('encode(): packet must be a decoded packet, { layers, payload? } or an array of layers');
+  }
+  const layers = input.layers;
+  const source = input.bytes instanceof Uint8Array ? input.bytes : undefined;
+  const recompute = options.recompute === true;
+  let bytes = bytesOf(input.payload, 'payload');
+  for (let index = layers.length - 1; index >= 0; index--) {
+    const layer = layers[index];
+    const encoder = ENCODERS[layer?.kind as LayerInput['kind']] as LayerEncoder<LayerInput> | undefined;
+    if (layer === null || typeof layer !== 'object' || encoder === undefined) {
+      throw invalid(
+        `layers[${index}]: ${JSON.stringify((layer as { kind?: unknown } | null)?.kind)} is not a layer kind`,
+      );
+    }
+    const ctx: EncodeContext = { layers, index, source, recompute };
+    bytes = encoder(layer, bytes, ctx);
+  }
+  const trailer = bytesOf(input.trailer, 'trailer');
+  if (trailer.length === 0) return bytes.length === 0 || bytes !== input.payload ? bytes : bytes.slice();
+  const out = new Uint8Array(bytes.length + trailer.length);
+  out.set(bytes, 0);
+  out.set(trailer, bytes.length);
+  return out;
+}
+
+export { crc32c, internetChecksum, pseudoHeaderSum } from './checksum';
+export * from './types';
