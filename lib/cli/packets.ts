@@ -35,7 +35,7 @@ export class PacketPrinter {
     let text = '';
     for (let i = 0; i < n; i++) {
       const length = batch.length(i);
-      const d = describe(batch.datalink, batch.bytes, batch.offset(i), batch.caplen(i), length);
+      const d = describe(batch.datalink, batch.bytes, batch.offset(i), batch.caplen(i));
       const seconds = batch.seconds(i);
       const fraction = batch.fraction(i);
       if (this.options.json) {
@@ -46,6 +46,7 @@ export class PacketPrinter {
             length,
             summary: d.line,
             layers: d.layers,
+            ...(d.error === undefined ? {} : { error: d.error }),
           }) + '\n';
       } else {
         text += `${clockTime(seconds, fraction, batch.precision)} ${d.line}\n`;
