@@ -4,8 +4,8 @@
  * file is flushed and closed, then tcpdump's closing figures are printed.
  */
 import type { Command } from 'commander';
-import type { PacketBatch } from '../batch';
-import { open } from '../socket';
+import type { PacketBatch } from '../index';
+import { open } from '../index';
 import { action } from './action';
 import { integer } from './options';
 import { PacketPrinter } from './packets';

@@ -1,6 +1,6 @@
 /** `ewpcap compile`: a filter expression's BPF program, printed as `tcpdump -d` prints it. */
 import type { Command } from 'commander';
-import { compile } from '../bpf';
+import { compile } from '../index';
 import { action } from './action';
 import { integer } from './options';
 

@@ -1,6 +1,6 @@
 /** `ewpcap list`: the capture devices, as a table or as JSON. */
 import type { Command } from 'commander';
-import { getifaddrs, type Interface } from '../devices';
+import { getifaddrs, type Interface } from '../index';
 import { action } from './action';
 
 export function registerList(root: Command): void {

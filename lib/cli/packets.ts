@@ -3,7 +3,7 @@
  * packet as tcpdump prints them, or one JSON object per line. Packets come as
  * whole batches, so that a busy capture allocates no packet objects.
  */
-import type { PacketBatch } from '../batch';
+import type { PacketBatch } from '../index';
 import { describe } from './summary';
 
 export interface PrintOptions {

@@ -6,8 +6,8 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { PacketBatch } from '../batch';
-import { openOffline } from '../socket';
+import type { PacketBatch } from '../index';
+import { openOffline } from '../index';
 import { action } from './action';
 import { integer } from './options';
 import { PacketPrinter } from './packets';

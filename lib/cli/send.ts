@@ -1,6 +1,6 @@
 /** `ewpcap send`: injects the frames of a savefile on a device, optionally at a fixed rate. */
 import type { Command } from 'commander';
-import { open, openOffline } from '../socket';
+import { open, openOffline } from '../index';
 import { action } from './action';
 import { integer, positiveNumber } from './options';
 
