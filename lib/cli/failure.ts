@@ -48,12 +48,16 @@ export function describeFailure(error: unknown, context: FailureContext): Failur
       // The loader's own advice names every platform: keep its cause, give this system's command.
       line = `libpcap could not be loaded (${message.replace(/^libpcap could not be loaded:\s*/, '').replace(/\s*(Install the libpcap runtime|macOS ships|Npcap).*$/s, '')}). Fix: ${libpcapInstallCommand()}`;
       break;
-    case 'EFILTER':
+    case 'EFILTER': {
+      // The library may already name the expression (`filter "x": ...`): said once, here.
+      const reason =
+        context.filter === undefined ? message : message.replace(`filter ${JSON.stringify(context.filter)}: `, '');
       line =
-        context.filter !== undefined && !message.includes(context.filter)
-          ? `bad filter expression '${context.filter}': ${message}`
-          : `bad filter expression: ${message}`;
+        context.filter === undefined
+          ? `bad filter expression: ${reason}`
+          : `bad filter expression '${context.filter}': ${reason}`;
       break;
+    }
     case 'ENODEV':
       line = `${message}${context.device && !message.includes(context.device) ? ` (device '${context.device}')` : ''}. Fix: \`ewpcap list\` shows the devices`;
       break;
