@@ -86,7 +86,7 @@ describe('decode() under fuzzing (a fixed 1% share of scripts/fuzz-decode.js)', 
   });
 
   test('every family ran, on the frames of every supported link type in the captures', () => {
-    for (const name of ['random', 'prefix', 'flip', 'splice', 'arguments', 'encode'])
+    for (const name of ['random', 'prefix', 'flip', 'splice', 'edge', 'arguments', 'encode'])
       expect(report.families[name]?.inputs).toBeGreaterThan(0);
     expect(report.inputs).toBeGreaterThan(15_000);
     // The zero-allocation path ran on the prefixes and flips; encode() met out-of-range fields.

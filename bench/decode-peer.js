@@ -99,11 +99,11 @@ function nodePcap() {
         const net = p.payload?.payload;
         if (net && net.saddr !== undefined && net.daddr !== undefined) {
           withIp++;
-          checksum += net.saddr.toString().length + net.daddr.toString().length;
+          checksum = (checksum + net.saddr.toString().length + net.daddr.toString().length) | 0;
           const tr = net.payload;
           if (tr && tr.sport !== undefined) {
             withPort++;
-            checksum += tr.sport + tr.dport;
+            checksum = (checksum + tr.sport + tr.dport) | 0;
           }
         }
       }
@@ -144,11 +144,11 @@ function ewpcapDecode() {
         const ip = p.layer('ipv4') ?? p.layer('ipv6');
         if (ip !== undefined) {
           withIp++;
-          checksum += ip.src.length + ip.dst.length;
+          checksum = (checksum + ip.src.length + ip.dst.length) | 0;
           const tr = p.layer('tcp') ?? p.layer('udp');
           if (tr !== undefined) {
             withPort++;
-            checksum += tr.srcPort + tr.dstPort;
+            checksum = (checksum + tr.srcPort + tr.dstPort) | 0;
           }
         }
       }
@@ -187,10 +187,10 @@ function ewpcapFast() {
           withIp++;
           const bytes = flow.bytes;
           const at = flow.srcOffset;
-          checksum += bytes[at] + bytes[at + (flow.ipVersion === 4 ? 3 : 15)];
+          checksum = (checksum + bytes[at] + bytes[at + (flow.ipVersion === 4 ? 3 : 15)]) | 0;
           if (flow.srcPort >= 0) {
             withPort++;
-            checksum += flow.srcPort + flow.dstPort;
+            checksum = (checksum + flow.srcPort + flow.dstPort) | 0;
           }
         }
       }
@@ -217,7 +217,7 @@ function main() {
     // Per CPU-second of the whole process (GC threads included): what other
     // work on the machine changes least.
     cpuRates.push(DECODES / ((cpu.user + cpu.system) / 1e6));
-    checksum += last.checksum;
+    checksum = (checksum + last.checksum) | 0;
   }
   const out = {
     peer,

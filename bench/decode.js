@@ -7,6 +7,7 @@
  *   node bench/decode.js --runs 3 --decodes 200000 --no-write
  *   node bench/decode.js --only ewpcap-decode,node_pcap
  *   node bench/decode.js --profile ewpcap-decode   # node --cpu-prof of one peer, top functions
+ *   node bench/decode.js --render        # rewrite the section from bench/.build/decode-results.json
  *
  * Corpus: every Ethernet frame (link type 1) of ../shared/captures, pcap and
  * pcapng files alike, files in byte order of their names and frames in file
@@ -203,8 +204,8 @@ const range = (values, fmt) => {
 };
 
 /** Per-run ratio a/b of two peers' figures, over the runs where both measured. */
-function ratios(results, a, b) {
-  return results.runs.map((run) => run[a]?.rate / run[b]?.rate).filter((x) => Number.isFinite(x));
+function ratios(results, a, b, key = 'rate') {
+  return results.runs.map((run) => run[a]?.[key] / run[b]?.[key]).filter((x) => Number.isFinite(x));
 }
 
 function render(results) {
@@ -359,6 +360,13 @@ function profile(peer) {
 // ---- main ------------------------------------------------------------------------------
 
 function main() {
+  if (has('--render')) {
+    // Re-render the section from the last run's figures (bench/.build/decode-results.json).
+    const section = render(JSON.parse(fs.readFileSync(RESULTS_JSON, 'utf8')));
+    console.log(section);
+    if (!has('--no-write')) writeSection(section);
+    return;
+  }
   const distError = ensureDist();
   if (distError) log(`ewpcap: ${distError}`);
   const corpus = buildCorpus();
@@ -379,7 +387,7 @@ function main() {
   const results = {
     date: new Date().toISOString(),
     commit: git(['rev-parse', '--short', 'HEAD']),
-    dirty: git(['status', '--porcelain', '--', 'lib', 'bench']).length > 0,
+    dirty: git(['status', '--porcelain', '--', 'lib', 'bench', ':(exclude)bench/RESULTS.md']).length > 0,
     node: process.version,
     go: C.firstLine(C.sh('go', ['version']).stdout).replace(/^go version /, ''),
     gopacket: C.firstLine(C.sh('dpkg-query', ['-W', '-f', '${Version}', 'golang-github-google-gopacket-dev']).stdout),

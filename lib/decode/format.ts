@@ -51,12 +51,16 @@ export function formatHex(b: Uint8Array, o: number, n: number): string {
   return s;
 }
 
+/** Decimal text of 0..255, so that formatting an address converts no numbers. */
+const DEC: string[] = [];
+for (let i = 0; i < 256; i++) DEC.push(String(i));
+
 export function formatIpv4(b: Uint8Array, o: number): string {
-  return b[o]! + '.' + b[o + 1]! + '.' + b[o + 2]! + '.' + b[o + 3]!;
+  return DEC[b[o]!]! + '.' + DEC[b[o + 1]!]! + '.' + DEC[b[o + 2]!]! + '.' + DEC[b[o + 3]!]!;
 }
 
 export function formatIpv4Int(a: number): string {
-  return (a >>> 24) + '.' + ((a >>> 16) & 255) + '.' + ((a >>> 8) & 255) + '.' + (a & 255);
+  return DEC[a >>> 24]! + '.' + DEC[(a >>> 16) & 255]! + '.' + DEC[(a >>> 8) & 255]! + '.' + DEC[a & 255]!;
 }
 
 /**

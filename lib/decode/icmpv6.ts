@@ -57,6 +57,16 @@ export class Icmpv6 implements Icmpv6Layer {
     if (t < 135 || t > 137 || this.offset + 24 > this.end) return undefined;
     return formatIpv6(this.bytes, this.offset + 8);
   }
+  get destinationAddress(): string | undefined {
+    if (this.type !== 137 || this.offset + 40 > this.end) return undefined;
+    return formatIpv6(this.bytes, this.offset + 24);
+  }
+  get reachableTime(): number | undefined {
+    return this.type === 134 && this.offset + 16 <= this.end ? u32(this.bytes, this.offset + 8) : undefined;
+  }
+  get retransTimer(): number | undefined {
+    return this.type === 134 && this.offset + 16 <= this.end ? u32(this.bytes, this.offset + 12) : undefined;
+  }
   private get end(): number {
     return Math.min(this.messageEnd, this.boundEnd);
   }
@@ -72,7 +82,7 @@ export class Icmpv6 implements Icmpv6Layer {
       const type = b[i]!;
       let address: string | undefined;
       if (type === 1 || type === 2) address = len === 8 ? formatMac(b, i + 2) : formatHex(b, i + 2, len - 2);
-      list.push({ type, length: len, offset: i, linkLayerAddress: address });
+      list.push({ type, length: len, offset: i, linkLayerAddress: address, data: b.subarray(i + 2, i + len) });
       i += len;
     }
     return list;

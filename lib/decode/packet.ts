@@ -10,8 +10,23 @@ class DecodeErrorData implements DecodeError {
     readonly reason: DecodeErrorReason,
     readonly offset: number,
     readonly type: number | undefined,
-    readonly message: string,
+    /** @internal The message after "layer: ", or '' for a truncated header (made from need/have when read). */
+    readonly detail: string,
+    /** @internal */ readonly need: number,
+    /** @internal */ readonly have: number,
   ) {}
+
+  /** Built when read: truncated packets are common and most callers never print the message. */
+  get message(): string {
+    const what =
+      this.detail !== '' ? this.detail : `header truncated: ${this.need} bytes needed, ${this.have} available`;
+    return this.layer + ': ' + what;
+  }
+
+  toJSON(): DecodeError {
+    const { layer, reason, offset, type, message } = this;
+    return { layer, reason, offset, type, message };
+  }
 }
 
 export class Packet implements DecodedPacket {
@@ -68,7 +83,7 @@ export class Packet implements DecodedPacket {
 
   /** @internal Records why decoding stops; returns END so decoders can `return p.fail(…)`. */
   fail(layer: LayerKind | 'link', reason: DecodeErrorReason, offset: number, message: string, type?: number): 0 {
-    this.error = new DecodeErrorData(layer, reason, offset, type, layer + ': ' + message);
+    this.error = new DecodeErrorData(layer, reason, offset, type, message, 0, 0);
     this.payloadOffset = offset;
     return 0;
   }
@@ -76,6 +91,8 @@ export class Packet implements DecodedPacket {
   /** @internal A header of `need` bytes at `offset` does not fit in the captured bytes: fail as truncated. */
   truncated(layer: LayerKind | 'link', offset: number, need: number): 0 {
     const have = Math.max(0, this.payloadEnd - offset);
-    return this.fail(layer, 'truncated', offset, `header truncated: ${need} bytes needed, ${have} available`);
+    this.error = new DecodeErrorData(layer, 'truncated', offset, undefined, '', need, have);
+    this.payloadOffset = offset;
+    return 0;
   }
 }

@@ -4,6 +4,20 @@ import type { Packet } from './packet';
 import { END } from './protocols';
 import type { SctpChunk, SctpLayer } from './types';
 
+class Chunk implements SctpChunk {
+  constructor(
+    /** @internal */ readonly bytes: Uint8Array,
+    readonly type: number,
+    readonly flags: number,
+    readonly length: number,
+    readonly offset: number,
+    /** @internal The captured end. */ readonly end: number,
+  ) {}
+  get value(): Uint8Array {
+    return this.bytes.subarray(this.offset + 4, Math.min(this.offset + this.length, this.end));
+  }
+}
+
 export class Sctp implements SctpLayer {
   readonly kind = 'sctp' as const;
   readonly length = 12;
@@ -39,7 +53,7 @@ export function decodeSctp(p: Packet): number {
   while (i + 4 <= end) {
     const len = u16(b, i + 2);
     if (len < 4) return p.fail('sctp', 'bad-length', i, `chunk length ${len} < 4`);
-    chunks.push({ type: b[i]!, flags: b[i + 1]!, length: len, offset: i });
+    chunks.push(new Chunk(b, b[i]!, b[i + 1]!, len, i, end));
     // Chunks are padded to 4 bytes; the last one may be cut by snaplen.
     i += (len + 3) & ~3;
   }

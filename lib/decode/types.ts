@@ -323,6 +323,8 @@ export interface NdpOption {
   readonly offset: number;
   /** For source/target link-layer address options (1, 2) of 8 bytes: the MAC address. */
   readonly linkLayerAddress: string | undefined;
+  /** The option's bytes after its type and length (view). */
+  readonly data: Uint8Array;
 }
 
 export interface Icmpv6Layer extends LayerBase {
@@ -335,6 +337,11 @@ export interface Icmpv6Layer extends LayerBase {
   readonly restOfHeader: number;
   /** Neighbour solicitation/advertisement (135/136) and redirect (137): the target address. */
   readonly targetAddress: string | undefined;
+  /** Redirect (137): the destination address. */
+  readonly destinationAddress: string | undefined;
+  /** Router advertisement (134): reachable time and retransmission timer, in ms. */
+  readonly reachableTime: number | undefined;
+  readonly retransTimer: number | undefined;
   /** Neighbour discovery options (router solicitation/advertisement, NS, NA, redirect); empty otherwise. */
   readonly ndpOptions: readonly NdpOption[];
 }
@@ -400,6 +407,8 @@ export interface SctpChunk {
   /** The chunk length field (without padding). */
   readonly length: number;
   readonly offset: number;
+  /** The chunk's bytes after its 4-byte header, up to its length or the captured end (view). */
+  readonly value: Uint8Array;
 }
 
 export interface SctpLayer extends LayerBase {

@@ -24,19 +24,51 @@ export function hexLength(text: string): number {
   return text === '' ? 0 : text.split(/[:-]/).length;
 }
 
+/** The value of hex digit `c` (a char code), or -1. */
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  c |= 0x20;
+  return c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+}
+
+/** `aa:bb:cc:dd:ee:ff` (or with dashes), parsed by hand: frames are built in loops. */
 export function writeMac(text: string, out: Uint8Array, at: number, field: string): void {
-  if (typeof text !== 'string' || hexLength(text) !== 6) {
-    throw invalid(`${field}: ${JSON.stringify(text)} is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+  const ok = typeof text === 'string' && text.length === 17;
+  for (let i = 0; ok && i < 6; i++) {
+    const hi = hexDigit(text.charCodeAt(3 * i));
+    const lo = hexDigit(text.charCodeAt(3 * i + 1));
+    const sep = i === 5 ? 0x3a : text.charCodeAt(3 * i + 2);
+    if (hi < 0 || lo < 0 || (sep !== 0x3a && sep !== 0x2d)) break;
+    out[at + i] = (hi << 4) | lo;
+    if (i === 5) return;
   }
-  writeHex(text, out, at, field);
+  // Also one-digit groups (a:b:c:d:e:f), through the general parser.
+  if (typeof text === 'string' && hexLength(text) === 6) {
+    writeHex(text, out, at, field);
+    return;
+  }
+  throw invalid(`${field}: ${JSON.stringify(text)} is not a MAC address (aa:bb:cc:dd:ee:ff)`);
 }
 
 export function writeIpv4(text: string, out: Uint8Array, at: number, field: string): void {
-  const parts = typeof text === 'string' ? text.split('.') : [];
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
-    throw invalid(`${field}: ${JSON.stringify(text)} is not an IPv4 address`);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  const n = typeof text === 'string' ? text.length : 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 0x2e : text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255 || part > 3) break;
+      out[at + part++] = value;
+      value = 0;
+      digits = 0;
+      if (i === n && part === 4) return;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      value = value * 10 + c - 0x30;
+      digits++;
+    } else break;
   }
-  for (let i = 0; i < 4; i++) out[at + i] = Number(parts[i]);
+  throw invalid(`${field}: ${JSON.stringify(text)} is not an IPv4 address`);
 }
 
 export function writeIpv6(text: string, out: Uint8Array, at: number, field: string): void {
@@ -68,12 +100,4 @@ export function writeIpv6(text: string, out: Uint8Array, at: number, field: stri
     out[at + 2 * i] = words[i]! >> 8;
     out[at + 2 * i + 1] = words[i]! & 0xff;
   }
-}
-
-/** A fresh array with the address's bytes (4 for IPv4, 16 for IPv6). */
-export function ipBytes(text: string, version: 4 | 6, field: string): Uint8Array {
-  const out = new Uint8Array(version === 4 ? 4 : 16);
-  if (version === 4) writeIpv4(text, out, 0, field);
-  else writeIpv6(text, out, 0, field);
-  return out;
 }

@@ -4,7 +4,7 @@
  * header takes from the layer after it.
  */
 import { invalid } from '../../errors';
-import { ipBytes } from './address';
+import { writeIpv4, writeIpv6 } from './address';
 import type { LayerInput } from './types';
 
 export interface EncodeContext {
@@ -35,16 +35,43 @@ export function givenType<T>(value: T | undefined, ctx: EncodeContext): T | unde
   return ctx.recompute && nextLayer(ctx) !== undefined ? undefined : value;
 }
 
-/** A fresh buffer with `headerLength` bytes for the header, then `inner`. */
-export function wrap(headerLength: number, inner: Uint8Array): Uint8Array {
-  const out = new Uint8Array(headerLength + inner.length);
-  out.set(inner, headerLength);
-  return out;
+/**
+ * Buffers made by the encoder, whose bytes before the part in use are free
+ * (zero, never handed out): a header is written there instead of copying
+ * what follows it into a fresh buffer for every layer.
+ */
+const arenas = new WeakSet<ArrayBufferLike>();
+
+/** Room left before the payload for the headers; a packet needing more moves once to a bigger buffer. */
+export const HEADROOM = 256;
+
+/** A buffer of zeros with `bytes` at HEADROOM, and the view of them in it. */
+export function arena(bytes: Uint8Array, headroom = HEADROOM, extra = 0): Uint8Array {
+  const buffer = new Uint8Array(headroom + bytes.length + extra);
+  arenas.add(buffer.buffer);
+  buffer.set(bytes, headroom);
+  return buffer.subarray(headroom, headroom + bytes.length);
 }
+
+/**
+ * `headerLength` zero bytes for the header, then `inner`, as one view: in
+ * front of `inner` in the encoder's buffer when there is room, else in a
+ * bigger buffer.
+ */
+export function wrap(headerLength: number, inner: Uint8Array): Uint8Array {
+  if (inner.byteOffset >= headerLength && arenas.has(inner.buffer)) {
+    return new Uint8Array(inner.buffer, inner.byteOffset - headerLength, headerLength + inner.length);
+  }
+  const moved = arena(inner, headerLength + HEADROOM);
+  return new Uint8Array(moved.buffer, moved.byteOffset - headerLength, headerLength + inner.length);
+}
+
+/** 2 ** bits for 0..32, looked up: Math.pow on every field showed in profiles. */
+const LIMIT = Array.from({ length: 33 }, (_, bits) => 2 ** bits);
 
 /** An unsigned integer field of `bits` bits, or EINVAL naming it. */
 export function uint(value: unknown, bits: number, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
+  if (typeof value !== 'number' || !(value >= 0 && value < LIMIT[bits]!) || value % 1 !== 0) {
     throw invalid(`${field}: ${String(value)} is not an unsigned ${bits}-bit integer`);
   }
   return value;
@@ -140,9 +167,13 @@ export function nextIpProtocol(ctx: EncodeContext, field: string, none?: number)
   return p;
 }
 
+/** Scratch for the pseudo-header's addresses: read at once by the caller, so one pair serves every call. */
+const SRC = new Uint8Array(16);
+const DST = new Uint8Array(16);
+
 /**
  * The source and destination of the IP header a transport layer is carried
- * in, for its pseudo-header: the nearest IPv4 or IPv6 layer before it. With an
+ * in, for its pseudo-header (valid until the next call): the nearest IPv4 or IPv6 layer before it. With an
  * IPv6 routing header, the destination is the final one (RFC 8200 §8.1).
  */
 export function enclosingIp(ctx: EncodeContext, field: string): { src: Uint8Array; dst: Uint8Array } {
@@ -153,9 +184,15 @@ export function enclosingIp(ctx: EncodeContext, field: string): { src: Uint8Arra
       // Type 0 lists the route in order; segment routing (4) lists it last hop first.
       finalDst = (l.routingType ?? 0) === 4 ? l.addresses[0] : l.addresses[l.addresses.length - 1];
     }
-    if (l.kind === 'ipv4') return { src: ipBytes(l.src, 4, 'ipv4.src'), dst: ipBytes(l.dst, 4, 'ipv4.dst') };
+    if (l.kind === 'ipv4') {
+      writeIpv4(l.src, SRC, 0, 'ipv4.src');
+      writeIpv4(l.dst, DST, 0, 'ipv4.dst');
+      return { src: SRC.subarray(0, 4), dst: DST.subarray(0, 4) };
+    }
     if (l.kind === 'ipv6') {
-      return { src: ipBytes(l.src, 6, 'ipv6.src'), dst: ipBytes(finalDst ?? l.dst, 6, 'ipv6.dst') };
+      writeIpv6(l.src, SRC, 0, 'ipv6.src');
+      writeIpv6(finalDst ?? l.dst, DST, 0, 'ipv6.dst');
+      return { src: SRC, dst: DST };
     }
   }
   throw invalid(`${field}: give it; there is no IPv4 or IPv6 layer before it for the pseudo-header`);

@@ -10,8 +10,17 @@
 import { invalid } from '../../errors';
 import { writeHex, writeIpv6, writeMac } from './address';
 import { internetChecksum, pseudoHeaderSum } from './checksum';
-import { type EncodeContext, enclosingIp, given, put16, put32, sourceRange, uint, wrap } from './context';
-import type { LayerEncoder } from './context';
+import {
+  type EncodeContext,
+  type LayerEncoder,
+  enclosingIp,
+  given,
+  put16,
+  put32,
+  sourceRange,
+  uint,
+  wrap,
+} from './context';
 import type { Icmpv6Input, NdpOptionInput } from './types';
 
 function optionBytes(option: NdpOptionInput, i: number, ctx: EncodeContext): Uint8Array {

@@ -7,7 +7,7 @@
  */
 import { invalid } from '../../errors';
 import { encodeArp } from './arp';
-import type { EncodeContext, LayerEncoder } from './context';
+import { arena, HEADROOM, type EncodeContext, type LayerEncoder } from './context';
 import { encodeDns } from './dns';
 import { encodeEthernet } from './ethernet';
 import { encodeGre } from './gre';
@@ -84,24 +84,35 @@ export function encode(packet: PacketInput | readonly LayerInput[], options: Enc
   const layers = input.layers;
   const source = input.bytes instanceof Uint8Array ? input.bytes : undefined;
   const recompute = options.recompute === true;
-  let bytes = bytesOf(input.payload, 'payload');
+  const payload = bytesOf(input.payload, 'payload');
+  const trailer = bytesOf(input.trailer, 'trailer');
+  // One buffer for the whole frame: the payload, the trailer after it, room for the headers before it.
+  let bytes = arena(payload, HEADROOM, trailer.length);
+  new Uint8Array(bytes.buffer, bytes.byteOffset + bytes.length, trailer.length).set(trailer);
   for (let index = layers.length - 1; index >= 0; index--) {
     const layer = layers[index];
-    const encoder = ENCODERS[layer?.kind as LayerInput['kind']] as LayerEncoder<LayerInput> | undefined;
-    if (layer === null || typeof layer !== 'object' || encoder === undefined) {
+    // Own keys only: a kind such as 'toString' must not find Object.prototype's.
+    const known = layer !== null && typeof layer === 'object' && Object.hasOwn(ENCODERS, layer.kind);
+    const encoder = known ? (ENCODERS[(layer as LayerInput).kind] as LayerEncoder<LayerInput>) : undefined;
+    if (encoder === undefined) {
       throw invalid(
         `layers[${index}]: ${JSON.stringify((layer as { kind?: unknown } | null)?.kind)} is not a layer kind`,
       );
     }
     const ctx: EncodeContext = { layers, index, source, recompute };
-    bytes = encoder(layer, bytes, ctx);
+    const inner = bytes;
+    bytes = encoder(layer, inner, ctx);
+    // An encoder that had to move to a bigger buffer left the trailer behind.
+    if (trailer.length > 0 && bytes.buffer !== inner.buffer) bytes = withTrailer(bytes, trailer);
   }
-  const trailer = bytesOf(input.trailer, 'trailer');
-  if (trailer.length === 0) return bytes.length === 0 || bytes !== input.payload ? bytes : bytes.slice();
-  const out = new Uint8Array(bytes.length + trailer.length);
-  out.set(bytes, 0);
-  out.set(trailer, bytes.length);
-  return out;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length + trailer.length);
+}
+
+/** `bytes` moved to a buffer with the trailer after them (the view still ends before it). */
+function withTrailer(bytes: Uint8Array, trailer: Uint8Array): Uint8Array {
+  const moved = arena(bytes, HEADROOM, trailer.length);
+  new Uint8Array(moved.buffer, moved.byteOffset + moved.length, trailer.length).set(trailer);
+  return moved;
 }
 
 export { crc32c, internetChecksum, pseudoHeaderSum } from './checksum';

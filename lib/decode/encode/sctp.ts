@@ -9,12 +9,13 @@ import type { SctpInput } from './types';
 
 export const encodeSctp: LayerEncoder<SctpInput> = (layer, inner, ctx) => {
   const values = (layer.chunks ?? []).map((c, i) => {
+    // A decoded chunk's value is a view (shorter than its length field says when cut by snaplen).
     const value =
-      c.data ??
+      c.value ??
       (c.offset !== undefined && c.length !== undefined
         ? sourceRange(ctx, c.offset + 4, c.offset + c.length)
         : undefined);
-    if (value === undefined) throw invalid(`sctp.chunks[${i}].data: give the chunk's value bytes`);
+    if (value === undefined) throw invalid(`sctp.chunks[${i}].value: give the chunk's value bytes`);
     return value;
   });
   // Each chunk is padded with zeros to 4 bytes; the length field does not count the padding.

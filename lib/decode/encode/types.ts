@@ -157,14 +157,9 @@ export interface NdpOptionInput {
 export type Icmpv6Input = Input<
   Icmpv6Layer,
   'kind' | 'type',
-  'code' | 'checksum' | 'restOfHeader' | 'targetAddress'
+  'code' | 'checksum' | 'restOfHeader' | 'targetAddress' | 'destinationAddress' | 'reachableTime' | 'retransTimer'
 > & {
   readonly ndpOptions?: readonly NdpOptionInput[];
-  /** Router advertisement (134): reachable time and retransmission timer, ms; default 0. */
-  readonly reachableTime?: number;
-  readonly retransTimer?: number;
-  /** Redirect (137): the destination address. */
-  readonly destinationAddress?: string;
 };
 export type TcpInput = Input<
   TcpLayer,
@@ -190,7 +185,7 @@ export type UdpInput = Input<UdpLayer, 'kind' | 'srcPort' | 'dstPort', 'udpLengt
 export interface SctpChunkInput {
   readonly type: number;
   readonly flags?: number;
-  readonly data?: Uint8Array;
+  readonly value?: Uint8Array;
   /** The chunk length field (header and value, without padding); computed when left out. */
   readonly length?: number;
   /** From a decoded chunk: where it lies in the decoded packet. */
@@ -273,7 +268,7 @@ export interface PacketInput {
   /**
    * The bytes a decoded packet was decoded from: the encoder copies from them
    * the parts of a layer that the decoder does not expose as fields (e.g.
-   * radiotap fields beyond those typed, SCTP chunk values, NDP option bodies).
+   * radiotap fields beyond those typed, IPv6 routing data, GRE's offset field).
    */
   readonly bytes?: Uint8Array;
 }
