@@ -219,4 +219,54 @@ describe('the savefile writer', () => {
     await writer.close();
     expect(diagnostics().writers).toBe(0);
   });
+
+  test('a time a pcap file cannot hold is EINVAL, not written wrapped; the limits themselves are written', async () => {
+    const f = file('times.pcap');
+    const writer = await createSavefile(f);
+    const data = Buffer.alloc(20, 1);
+    for (const time of [
+      { sec: 2 ** 40, usec: 0 },
+      { sec: 2 ** 32, usec: 0 },
+      1e300,
+      2 ** 32 * 1e6,
+      2n ** 32n * 1_000_000_000n,
+    ]) {
+      expect(() => writer.write({ time, data })).toThrow(
+        expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/time/) }),
+      );
+    }
+    writer.write({ time: { sec: 2 ** 32 - 1, usec: 999_999 }, data });
+    writer.write({ time: 2 ** 32 * 1e6 - 1, data });
+    writer.write({ time: 0, data });
+    await writer.close();
+    // tshark reads the 32-bit field as unsigned: the last second before 2106.
+    expect(tsharkRead(f)).toEqual(['4294967295.999999000 20 20', '4294967295.999999000 20 20', '0.000000000 20 20']);
+  });
+
+  test("a packet longer than the file's snaplen is cut to it, its wire length kept, and tcpdump reads on", async () => {
+    const f = file('snaplen.pcap');
+    const writer = await createSavefile(f, { snaplen: 64 });
+    const long = Buffer.alloc(200, 0x5a);
+    writer.write({ time: { sec: 1, usec: 0 }, data: long });
+    writer.write({ time: { sec: 2, usec: 0 }, data: long.subarray(0, 10), length: 60 });
+    writer.write({ time: { sec: 3, usec: 0 }, data: long, length: 1500 });
+    await writer.close();
+    expect(tsharkRead(f)).toEqual(['1.000000000 64 200', '2.000000000 10 60', '3.000000000 64 1500']);
+    const back = tcpdumpRead(f);
+    expect(back).toHaveLength(3);
+    expect(back[0]!.bytes.equals(long.subarray(0, 64))).toBe(true);
+  });
+
+  test('a NUL byte in a path is EINVAL naming it, and creates nothing', async () => {
+    const cut = file('nul');
+    await expect(createSavefile(`${cut}\0b.pcap`)).rejects.toMatchObject({
+      code: 'EINVAL',
+      message: expect.stringContaining('savefile path contains a NUL byte'),
+    });
+    await expect(captureToFile(T.dev1, `${cut}\0b.pcap`, { count: 1 })).rejects.toMatchObject({
+      code: 'EINVAL',
+      message: expect.stringContaining('savefile path contains a NUL byte'),
+    });
+    expect(fs.existsSync(cut)).toBe(false);
+  });
 });

@@ -190,7 +190,14 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
     if (spare && result !== spare) spares.push(spare);
     if (typeof result !== 'number') {
       if (recorder) {
-        const n = native.dumpBatch(recorder.id, result, recorder.remaining);
+        let n: number;
+        try {
+          n = native.dumpBatch(recorder.id, result, recorder.remaining);
+        } catch (e) {
+          // A time the pcap format cannot hold (pcapng read back): the capture fails, saying so.
+          failure = toWireError(e);
+          break;
+        }
         recorder.written += n;
         recorder.remaining -= n;
         const deliver = recorder.deliver;
