@@ -102,6 +102,7 @@ function decode(code: Uint8Array): BpfInstruction[] {
       `BpfProgram: "code" is ${code.byteLength} bytes, not a whole number of ${INSN_SIZE}-byte instructions`,
     );
   }
+  if (code.byteLength === 0) return []; // no DataView over a detached buffer
   const view = new DataView(code.buffer, code.byteOffset, code.byteLength);
   const instructions: BpfInstruction[] = [];
   for (let at = 0; at < code.byteLength; at += INSN_SIZE) {
