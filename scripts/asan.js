@@ -75,7 +75,7 @@ function build() {
  * without the sanitizer runtimes: preloaded into an uninstrumented program
  * they are of no use, and mergecap hangs under them.
  */
-const TOOLS = ['tcpdump', 'tshark', 'mergecap', 'editcap', 'capinfos', 'ip', 'sysctl', 'unshare', 'cc', 'sh'];
+const TOOLS = ['tcpdump', 'tshark', 'mergecap', 'editcap', 'capinfos', 'ip', 'sysctl', 'cc'];
 
 function toolWrappers() {
   const bin = path.join(out, 'bin');
