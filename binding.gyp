@@ -6,6 +6,9 @@
         "addon/addon.cc",
         "addon/loader.cc",
         "addon/capture.cc",
+        "addon/capture_loop.cc",
+        "addon/registry.cc",
+        "addon/thread_slice.cc",
         "addon/devices.cc",
         "addon/filter.cc",
         "addon/savefile.cc"

@@ -2,6 +2,11 @@
 // space. Handles live in a process-wide registry keyed by a numeric id, so
 // that the main thread can wake (wake) the worker thread that owns the
 // handle while that worker blocks in the capture loop.
+//
+//   capture.cc       open and the handle's requests (stats, inject, filter, ...)
+//   capture_loop.cc  the loop: collect, flush, wait, wake
+//   registry.cc      the registry and the handles' lifecycle
+//   thread_slice.cc  the capture thread's time slice
 #pragma once
 
 #include <napi.h>
@@ -84,7 +89,7 @@ struct CaptureHandle {
   void wake();
 };
 
-// Registry access, for any thread.
+// Registry access, for any thread (registry.cc).
 std::shared_ptr<CaptureHandle> findHandle(uint32_t id);
 uint32_t registerHandle(std::shared_ptr<CaptureHandle> handle);
 std::shared_ptr<CaptureHandle> unregisterHandle(uint32_t id);
@@ -94,6 +99,16 @@ void closeHandlesOwnedBy(napi_env env);
 // from then on next() reports kShutdown, so no worker thread stays blocked
 // while Node.js joins it.
 void shutdownAllHandles();
+// Whether shutdownAllHandles() was called.
+bool shuttingDown();
+// The registered handle `id`, or ECLOSED thrown to JavaScript.
+std::shared_ptr<CaptureHandle> requireHandle(Napi::Env env, uint32_t id);
+// The handle id every per-handle function takes first.
+inline uint32_t handleIdArg(const Napi::CallbackInfo& info) { return info[0].As<Napi::Number>().Uint32Value(); }
+
+// The handle's wake-up channel: an eventfd on Linux, a pipe elsewhere, an
+// event on Windows (capture_loop.cc).
+bool createWakeChannel(CaptureHandle* h, std::string* error);
 
 // libpcap's message for a failed call: pcap_geterr, with the status text.
 std::string pcapError(const Libpcap& lib, pcap_t* p, int status);
@@ -108,4 +123,8 @@ Napi::Object describeOpened(Napi::Env env, const CaptureHandle& h, uint32_t netm
 bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expression, bool optimize, uint32_t netmask,
                    struct bpf_program* program, std::string* error);
 
+// The exported functions of each file; initCapture registers them all.
 void initCapture(Napi::Env env, Napi::Object exports);
+void initCaptureLoop(Napi::Env env, Napi::Object exports);
+void initRegistry(Napi::Env env, Napi::Object exports);
+void initThreadSlice(Napi::Env env, Napi::Object exports);

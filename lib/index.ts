@@ -2,8 +2,10 @@
  * ewpcap for Node.js: libpcap packet capture and injection, with every
  * blocking call on a worker thread.
  */
-export { open, openOffline, CaptureSocket } from './socket';
+export { CaptureSocket } from './socket';
+export { open, openOffline } from './open';
 export type { Stats, Datalink, TimestampType, RecordOptions } from './socket';
+export type { CaptureSocketEvents, ListenerOf } from './events';
 export { dev, getifaddrs, libVersion } from './devices';
 export { compile, BpfProgram, type BpfInstruction, type CompileOptions } from './bpf';
 export { createSavefile, captureToFile, SavefileWriter } from './savefile';

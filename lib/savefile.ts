@@ -19,7 +19,8 @@ import {
 } from './options';
 import { pool, type Lease } from './pool';
 import type { Event, WriterItem, WriterRequest } from './protocol';
-import { open, type Stats } from './socket';
+import { open } from './open';
+import type { Stats } from './socket';
 
 export interface SavefileOptions {
   /** Link type of the packets, as a DLT number or libpcap name. Default 'EN10MB'. */

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openWarmupSavefile } from './socket';
+import { openWarmupSavefile } from './open';
 
 /** Packets per warm-up pass (5 batches). */
 export const WARMUP_PACKETS = 5000;
