@@ -377,7 +377,9 @@ async function writer(): Promise<SavefileWriter> {
 /** Cases on an open savefile socket: its methods' arguments, then every method after close(). */
 function socketMatrix(get: () => CaptureSocket): Case[] {
   return [
-    ...argumentCases('read', [-1, 1.5, NaN, '10', {}, Infinity], /timeout/, (t) => get().read(t as number)),
+    ...argumentCases('read', [-1, 1.5, NaN, '10', {}, Infinity, 2 ** 31, 2 ** 53], /timeout/, (t) =>
+      get().read(t as number),
+    ),
     ...argumentCases('filter', [...NOT_STRING, null, 'tcp\0 garbage'], /filter expression/, (e) =>
       get().filter(e as string),
     ),
@@ -385,7 +387,7 @@ function socketMatrix(get: () => CaptureSocket): Case[] {
     ...argumentCases('setDatalink', ['NOPE', '', 'EN10MB\0', -1, 1.5, NaN, 65536, {}, null], /linktype/, (l) =>
       get().setDatalink(l as number),
     ),
-    ...argumentCases('record', ['', 5, {}, null], /path/, (p) => get().record(p as string)),
+    ...argumentCases('record', ['', 5, {}, null, 'a\0b.pcap'], /path/, (p) => get().record(p as string)),
     ...optionCases('record', RECORD_OPTIONS, (o) => get().record(path.join(dir, 'r.pcap'), o as never)),
     ...argumentCases('write on a savefile socket', [frame], /savefile/, (f) => get().write(f as Buffer)),
   ];

@@ -270,3 +270,35 @@ describe('the savefile writer', () => {
     expect(fs.existsSync(cut)).toBe(false);
   });
 });
+
+describe('reading times libpcap hands over out of range', () => {
+  test('a microsecond field of 4,294,968 or more: every time unit gives the time the file means', async () => {
+    // A classic microsecond pcap file, one 4-byte packet at 1000 s + 4,294,968 us
+    // (out of range; libpcap passes it on, and at nanosecond precision
+    // multiplies it by 1000, past 32 bits).
+    const f = file('invalid-micro.pcap');
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(65535, 16);
+    header.writeUInt32LE(1, 20);
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(1000, 0);
+    record.writeUInt32LE(4_294_968, 4);
+    record.writeUInt32LE(4, 8);
+    record.writeUInt32LE(4, 12);
+    fs.writeFileSync(f, Buffer.concat([header, record, Buffer.from([1, 2, 3, 4])]));
+    const first = async (timeUnit: 'timestamp' | 'microsecond' | 'nanosecond') => {
+      const s = await openOffline(f, { timeUnit });
+      try {
+        return (await s.read(5000)).time;
+      } finally {
+        await s.close();
+      }
+    };
+    expect(await first('microsecond')).toBe(1_004_294_968);
+    expect(await first('nanosecond')).toBe(1_004_294_968_000n);
+    expect(await first('timestamp')).toEqual({ sec: 1004, usec: 294_968 });
+  });
+});

@@ -79,6 +79,7 @@ const TOOLS = ['tcpdump', 'tshark', 'mergecap', 'editcap', 'capinfos', 'ip', 'sy
 
 function toolWrappers() {
   const bin = path.join(out, 'bin');
+  fs.rmSync(bin, { recursive: true, force: true });
   fs.mkdirSync(bin, { recursive: true });
   for (const tool of TOOLS) {
     const real = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
@@ -114,7 +115,11 @@ function main() {
     },
   );
   if (process.argv.slice(2).length === 0) {
-    failed ||= run(process.execPath, [path.join(__dirname, 'fuzz.js')], { env, cwd: root });
+    failed ||= run(
+      process.execPath,
+      [path.join(__dirname, 'fuzz.js'), '--scale', process.env.EWPCAP_ASAN_FUZZ_SCALE ?? '0.2'],
+      { env, cwd: root },
+    );
   }
   const found = fs.readdirSync(reports);
   for (const f of found) process.stderr.write(fs.readFileSync(path.join(reports, f), 'utf8'));
