@@ -132,10 +132,10 @@ const load = require('node-gyp-build') as (dir: string) => unknown;
  */
 const override = process.env.EWPCAP_ADDON;
 
-export const native = (
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  override ? require(path.resolve(override)) : load(packageRoot)
-) as NativeAddon;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadFile = (file: string) => require(path.resolve(file)) as unknown;
+
+export const native = (override ? loadFile(override) : load(packageRoot)) as NativeAddon;
 
 /** What `next()` returns besides a batch. */
 export const NextStatus = { WOKEN: 0, END: -1, SHUTDOWN: -2 } as const;
