@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compile, openOffline, type PacketBatch } from '../lib';
+import { BpfProgram, compile, openOffline, type PacketBatch } from '../lib';
 
 const EXPRESSIONS = [
   'tcp',
@@ -54,7 +54,7 @@ const EXPRESSIONS = [
 
 /** tcpdump -dd: one "{ code, jt, jf, k }," line per instruction. */
 function tcpdumpInstructions(expr: string, linktype: string, optimize: boolean) {
-  const out = execFileSync('tcpdump', ['-dd', '-y', linktype, '-s', '65535', ...(optimize ? [] : ['-O']), expr], {
+  const out = execFileSync('tcpdump', ['-dd', '-y', linktype, ...(optimize ? [] : ['-O']), expr], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -80,7 +80,7 @@ describe('compile() against tcpdump -d', () => {
     // tcpdump -d compiles with netmask 0 when it has no device.
     const program = await compile(expr, { netmask: 0 });
     expect(program.instructions).toEqual(tcpdumpInstructions(expr, 'EN10MB', true));
-    const text = execFileSync('tcpdump', ['-d', '-y', 'EN10MB', '-s', '65535', expr], { encoding: 'utf8' }).trimEnd();
+    const text = execFileSync('tcpdump', ['-d', '-y', 'EN10MB', expr], { encoding: 'utf8' }).trimEnd();
     expect(program.dump()).toBe(text);
     const unoptimized = await compile(expr, { netmask: 0, optimize: false });
     expect(unoptimized.instructions).toEqual(tcpdumpInstructions(expr, 'EN10MB', false));
@@ -175,5 +175,103 @@ const present = fs.existsSync(CAPTURES);
     expect(ours).toEqual(expected);
     // The same filter on a savefile socket selects the same packets.
     expect((await readAll(merged, expr)).map((p) => p.key)).toEqual(expected);
+  });
+});
+
+describe('hand-made programs are checked before libpcap runs them', () => {
+  const insn = (code: number, jt: number, jf: number, k: number) => ({ code, jt, jf, k });
+  const bytes = (program: ReadonlyArray<{ code: number; jt: number; jf: number; k: number }>) => {
+    const b = Buffer.alloc(program.length * 8);
+    program.forEach((i, n) => {
+      b.writeUInt16LE(i.code, n * 8);
+      b[n * 8 + 2] = i.jt;
+      b[n * 8 + 3] = i.jf;
+      b.writeUInt32LE(i.k, n * 8 + 4);
+    });
+    return b;
+  };
+  const frame = Buffer.alloc(60, 0xab);
+  // Each of these ended the process with SIGSEGV or SIGABRT in match().
+  const BAD: Array<[string, ReturnType<typeof insn>[], RegExp]> = [
+    ['a conditional jump past the end', [insn(0x15, 0, 5, 1), insn(0x06, 0, 0, 1)], /jumps past the end/],
+    ['an unconditional jump past the end', [insn(0x05, 0, 0, 100), insn(0x06, 0, 0, 1)], /jumps outside/],
+    ['a jump to itself', [insn(0x05, 0, 0, 0xffffffff), insn(0x06, 0, 0, 1)], /jumps outside/],
+    ['scratch memory word 2^30', [insn(0x60, 0, 0, 2 ** 30), insn(0x06, 0, 0, 1)], /scratch memory word 1073741824/],
+    ['a store to word 16', [insn(0x02, 0, 0, 16), insn(0x06, 0, 0, 1)], /scratch memory word 16/],
+    ['no final RET', [insn(0x28, 0, 0, 12)], /not a RET/],
+    ['an unknown opcode', [insn(0xff, 0, 0, 0), insn(0x06, 0, 0, 1)], /opcode/],
+    ['a word load of an unknown size', [insn(0x38, 0, 0, 0), insn(0x06, 0, 0, 1)], /opcode/],
+    ['RET X', [insn(0x0e, 0, 0, 0)], /opcode/],
+    ['a constant division by zero', [insn(0x34, 0, 0, 0), insn(0x16, 0, 0, 0)], /divides by zero/],
+    ['a constant shift by 32', [insn(0x64, 0, 0, 32), insn(0x16, 0, 0, 0)], /shifts by 32/],
+    ['no instruction', [], /at least one instruction/],
+  ];
+
+  test.each(BAD)('%s: EINVAL naming the instruction, as bytes and as objects', (_name, program, message) => {
+    for (const code of [bytes(program), program]) {
+      let error: unknown;
+      try {
+        new BpfProgram('hand-made', 1, code).match(frame);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'EINVAL', message: expect.stringMatching(message) });
+      expect((error as Error).message).toContain('BpfProgram code');
+    }
+  });
+
+  test('bytes that are not whole instructions, and instruction fields out of range: EINVAL', () => {
+    for (const code of [Buffer.alloc(3), Buffer.alloc(0), new Uint8Array(9)]) {
+      expect(() => new BpfProgram('x', 1, code).dump()).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    }
+    expect(() => new BpfProgram('x', 1, [insn(0x10000, 0, 0, 0)])).toThrow(
+      expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining('code[0].code') }),
+    );
+    expect(() => new BpfProgram('x', 1, [insn(6, 256, 0, 0)])).toThrow(
+      expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining('code[0].jt') }),
+    );
+    expect(() => new BpfProgram('x', 1, 'code' as unknown as Buffer)).toThrow(
+      expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining('"code"') }),
+    );
+  });
+
+  test("a compiled program's instructions make the same program by hand; the bytes are copied", async () => {
+    const compiled = await compile('tcp port 80', { netmask: 0 });
+    const code = bytes(compiled.instructions);
+    const again = new BpfProgram('again', 'EN10MB', code);
+    code.fill(0xff); // changing the caller's bytes afterwards changes nothing
+    expect(again.instructions).toEqual(compiled.instructions);
+    expect(again.dump()).toBe(compiled.dump());
+    const syn = Buffer.from(
+      '0011223344550066778899aa08004500002800010000400600000a0000010a000002' +
+        '3039005000000000000000005002200000000000',
+      'hex',
+    );
+    expect(again.match(syn)).toBe(true);
+    expect(compiled.match(syn)).toBe(true);
+    expect(again.match(frame)).toBe(false);
+  });
+
+  test("pcap_compile's own backward jumps (ip6 protochain) are accepted from compile(), not by hand", async () => {
+    const p = await compile('ip6 protochain 6', { netmask: 0 });
+    expect(p.dump()).toBe(
+      execFileSync('tcpdump', ['-d', '-y', 'EN10MB', 'ip6 protochain 6'], { encoding: 'utf8' }).trimEnd(),
+    );
+    expect(p.match(frame)).toBe(false);
+    expect(() => new BpfProgram('again', 1, p.instructions)).toThrow(
+      expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/jumps outside/) }),
+    );
+  });
+
+  test('compile() defaults to tcpdump\'s snaplen: "ret #262144"', async () => {
+    expect((await compile('tcp')).dump()).toMatch(/ret +#262144$/m);
+    expect((await compile('tcp', { snaplen: 65535 })).dump()).toMatch(/ret +#65535$/m);
+  });
+
+  test('EFILTER quotes the expression', async () => {
+    await expect(compile('ip and ')).rejects.toMatchObject({
+      code: 'EFILTER',
+      message: 'filter "ip and ": can\'t parse filter expression: syntax error',
+    });
   });
 });

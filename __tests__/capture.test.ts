@@ -48,27 +48,31 @@ describeLive('ewpcap suite, adapted', () => {
     }
   });
 
-  test("a nonexistent device is an error with libpcap's text", async () => {
+  test("a nonexistent device is an error with libpcap's text and the device's name", async () => {
     await expect(open('nosuchdev0')).rejects.toMatchObject({
       code: 'ENODEV',
-      message: expect.stringMatching(/No such device/i),
+      message: expect.stringMatching(/^"nosuchdev0": No such device/i),
     });
   });
 
-  test.each(['ip and ', 'ether'])("the filter %j does not compile: EFILTER with libpcap's text", async (expr) => {
-    // tcpdump, on the same libpcap, says what libpcap says.
-    const r = spawnSync('tcpdump', ['-d', '-y', 'EN10MB', expr], { encoding: 'utf8' });
-    const text = r.stderr.trim().replace(/^tcpdump: /, '');
-    expect(text.length).toBeGreaterThan(0);
-    await expect(open(T.dev1, { filter: expr })).rejects.toMatchObject({ code: 'EFILTER', message: text });
-    const s = await open(T.dev1);
-    try {
-      await expect(s.filter(expr)).rejects.toMatchObject({ code: 'EFILTER', message: text });
-      expect(s.isOpen).toBe(true);
-    } finally {
-      await s.close();
-    }
-  });
+  test.each(['ip and ', 'ether'])(
+    "the filter %j does not compile: EFILTER with libpcap's text and the expression",
+    async (expr) => {
+      // tcpdump, on the same libpcap, says what libpcap says.
+      const r = spawnSync('tcpdump', ['-d', '-y', 'EN10MB', expr], { encoding: 'utf8' });
+      const text = r.stderr.trim().replace(/^tcpdump: /, '');
+      expect(text.length).toBeGreaterThan(0);
+      const message = `filter ${JSON.stringify(expr)}: ${text}`;
+      await expect(open(T.dev1, { filter: expr })).rejects.toMatchObject({ code: 'EFILTER', message });
+      const s = await open(T.dev1);
+      try {
+        await expect(s.filter(expr)).rejects.toMatchObject({ code: 'EFILTER', message });
+        expect(s.isOpen).toBe(true);
+      } finally {
+        await s.close();
+      }
+    },
+  );
 
   test("50,000 x 'tcp and ': over the default limit ENOMEM; with limit -1 libpcap's own error", async () => {
     const expr = 'tcp and '.repeat(50_000);

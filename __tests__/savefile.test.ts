@@ -219,4 +219,86 @@ describe('the savefile writer', () => {
     await writer.close();
     expect(diagnostics().writers).toBe(0);
   });
+
+  test('a time a pcap file cannot hold is EINVAL, not written wrapped; the limits themselves are written', async () => {
+    const f = file('times.pcap');
+    const writer = await createSavefile(f);
+    const data = Buffer.alloc(20, 1);
+    for (const time of [
+      { sec: 2 ** 40, usec: 0 },
+      { sec: 2 ** 32, usec: 0 },
+      1e300,
+      2 ** 32 * 1e6,
+      2n ** 32n * 1_000_000_000n,
+    ]) {
+      expect(() => writer.write({ time, data })).toThrow(
+        expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/time/) }),
+      );
+    }
+    writer.write({ time: { sec: 2 ** 32 - 1, usec: 999_999 }, data });
+    writer.write({ time: 2 ** 32 * 1e6 - 1, data });
+    writer.write({ time: 0, data });
+    await writer.close();
+    // tshark reads the 32-bit field as unsigned: the last second before 2106.
+    expect(tsharkRead(f)).toEqual(['4294967295.999999000 20 20', '4294967295.999999000 20 20', '0.000000000 20 20']);
+  });
+
+  test("a packet longer than the file's snaplen is cut to it, its wire length kept, and tcpdump reads on", async () => {
+    const f = file('snaplen.pcap');
+    const writer = await createSavefile(f, { snaplen: 64 });
+    const long = Buffer.alloc(200, 0x5a);
+    writer.write({ time: { sec: 1, usec: 0 }, data: long });
+    writer.write({ time: { sec: 2, usec: 0 }, data: long.subarray(0, 10), length: 60 });
+    writer.write({ time: { sec: 3, usec: 0 }, data: long, length: 1500 });
+    await writer.close();
+    expect(tsharkRead(f)).toEqual(['1.000000000 64 200', '2.000000000 10 60', '3.000000000 64 1500']);
+    const back = tcpdumpRead(f);
+    expect(back).toHaveLength(3);
+    expect(back[0]!.bytes.equals(long.subarray(0, 64))).toBe(true);
+  });
+
+  test('a NUL byte in a path is EINVAL naming it, and creates nothing', async () => {
+    const cut = file('nul');
+    await expect(createSavefile(`${cut}\0b.pcap`)).rejects.toMatchObject({
+      code: 'EINVAL',
+      message: expect.stringContaining('savefile path contains a NUL byte'),
+    });
+    await expect(captureToFile(T.dev1, `${cut}\0b.pcap`, { count: 1 })).rejects.toMatchObject({
+      code: 'EINVAL',
+      message: expect.stringContaining('savefile path contains a NUL byte'),
+    });
+    expect(fs.existsSync(cut)).toBe(false);
+  });
+});
+
+describe('reading times libpcap hands over out of range', () => {
+  test('a microsecond field of 4,294,968 or more: every time unit gives the time the file means', async () => {
+    // A classic microsecond pcap file, one 4-byte packet at 1000 s + 4,294,968 us
+    // (out of range; libpcap passes it on, and at nanosecond precision
+    // multiplies it by 1000, past 32 bits).
+    const f = file('invalid-micro.pcap');
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(65535, 16);
+    header.writeUInt32LE(1, 20);
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(1000, 0);
+    record.writeUInt32LE(4_294_968, 4);
+    record.writeUInt32LE(4, 8);
+    record.writeUInt32LE(4, 12);
+    fs.writeFileSync(f, Buffer.concat([header, record, Buffer.from([1, 2, 3, 4])]));
+    const first = async (timeUnit: 'timestamp' | 'microsecond' | 'nanosecond') => {
+      const s = await openOffline(f, { timeUnit });
+      try {
+        return (await s.read(5000)).time;
+      } finally {
+        await s.close();
+      }
+    };
+    expect(await first('microsecond')).toBe(1_004_294_968);
+    expect(await first('nanosecond')).toBe(1_004_294_968_000n);
+    expect(await first('timestamp')).toEqual({ sec: 1004, usec: 294_968 });
+  });
 });

@@ -101,7 +101,9 @@ namespace {
 void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const unsigned char* bytes) {
   CaptureHandle* h = reinterpret_cast<CaptureHandle*>(user);
   uint32_t offset = static_cast<uint32_t>(h->data.size());
-  memcpy(h->data.append(header->caplen), bytes, header->caplen);
+  // A zero-length packet may come with a null `bytes`: memcpy from null is
+  // undefined behaviour even for 0 bytes (UBSan reported it).
+  if (header->caplen > 0) memcpy(h->data.append(header->caplen), bytes, header->caplen);
   uint32_t rec[batch::kRecordWords];
   // Classic pcap files store seconds as an unsigned 32-bit number, but
   // libpcap reads them into a signed one: times past 2038 (up to 2106) come
@@ -109,9 +111,18 @@ void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const 
   // pcapng are past 1970), so read it back as the unsigned value it was.
   int64_t rawSeconds = static_cast<int64_t>(header->ts.tv_sec);
   uint64_t seconds = rawSeconds < 0 ? static_cast<uint32_t>(rawSeconds) : static_cast<uint64_t>(rawSeconds);
+  // A file's sub-second field can be out of range (a microsecond file with
+  // 4,294,968 or more): libpcap hands it over as it is, and at nanosecond
+  // precision multiplied by 1000, past 32 bits. The whole seconds in it are
+  // carried into `seconds`, so the batch keeps the time the file means and
+  // every time unit agrees on it.
+  uint64_t unit = h->precision == pcapabi::TSTAMP_PRECISION_NANO ? 1000000000u : 1000000u;
+  uint64_t fraction = static_cast<uint64_t>(header->ts.tv_usec);
+  if (header->ts.tv_usec < 0) fraction = static_cast<uint32_t>(header->ts.tv_usec);  // as before: the raw field
+  seconds += fraction / unit;
   rec[batch::kSecondsLow] = static_cast<uint32_t>(seconds);
   rec[batch::kSecondsHigh] = static_cast<uint32_t>(seconds >> 32);
-  rec[batch::kFraction] = static_cast<uint32_t>(header->ts.tv_usec);
+  rec[batch::kFraction] = static_cast<uint32_t>(fraction % unit);
   rec[batch::kCaplen] = header->caplen;
   rec[batch::kWireLength] = header->len;
   rec[batch::kDataOffset] = offset;

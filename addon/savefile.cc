@@ -31,7 +31,8 @@ struct Dumper {
   pcap_t* dead = nullptr;    // pcap_open_dead handle, when not writing a live capture
   pcap_dumper_t* dumper = nullptr;
   int precision = 0;
-  std::mutex mutex;  // a writer may be used from more than one thread over its life
+  uint32_t snaplen = 0;  // the file's: longer packets are cut to it, as a capture would
+  std::mutex mutex;      // a writer may be used from more than one thread over its life
 };
 
 std::mutex dumpersMutex;
@@ -59,6 +60,18 @@ pcap_dumper_t* openDumper(Napi::Env env, const Libpcap& lib, pcap_t* p, const st
   if (!dumper) throwError(env, "EPCAP", lib.pcap_geterr(p));
   return dumper;
 }
+
+// A path with a NUL byte would name another file once libpcap reads it as a
+// C string. lib/options.ts rejects it; this keeps the addon safe on its own.
+std::string pathArgument(Napi::Env env, const Napi::Value& value) {
+  std::string path = value.As<Napi::String>().Utf8Value();
+  if (path.find('\0') != std::string::npos) throwError(env, "EINVAL", "the savefile path contains a NUL byte");
+  return path;
+}
+
+// The pcap format keeps seconds in 32 bits: a later time would be written
+// wrapped, as another time.
+constexpr uint64_t kMaxSeconds = 0xffffffffu;
 
 // Bytes of stdio buffer for a savefile being read. libpcap reads a savefile
 // through a FILE with the default buffer (st_blksize, 4 KiB on ext4): one
@@ -115,7 +128,7 @@ pcap_t* openSavefile(const Libpcap& lib, const std::string& path, int precision,
 Napi::Value OpenOffline(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Libpcap& lib = requireLibpcap(env);
-  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::string path = pathArgument(env, info[0]);
   int precision = info[1].As<Napi::Number>().Int32Value();
   char errbuf[pcapabi::ERRBUF_SIZE] = {0};
   std::unique_ptr<char[]> buffer;
@@ -141,7 +154,7 @@ Napi::Value OpenOffline(const Napi::CallbackInfo& info) {
 Napi::Value DumpOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Libpcap& lib = requireLibpcap(env);
-  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::string path = pathArgument(env, info[0]);
   int linktype = info[1].As<Napi::Number>().Int32Value();
   int snaplen = info[2].As<Napi::Number>().Int32Value();
   int precision = info[3].As<Napi::Number>().Int32Value();
@@ -159,6 +172,7 @@ Napi::Value DumpOpen(const Napi::CallbackInfo& info) {
   }
   if (!d->dead) throwError(env, "EPCAP", "pcap_open_dead failed");
   d->precision = precision;
+  d->snaplen = static_cast<uint32_t>(lib.pcap_snapshot(d->dead));
   d->dumper = openDumper(env, lib, d->dead, path, append);
   return Napi::Number::New(env, registerDumper(std::move(d)));
 }
@@ -170,13 +184,14 @@ Napi::Value DumpOpenFor(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::shared_ptr<CaptureHandle> h = findHandle(info[0].As<Napi::Number>().Uint32Value());
   if (!h) throwError(env, "ECLOSED", "the capture handle is closed");
-  std::string path = info[1].As<Napi::String>().Utf8Value();
+  std::string path = pathArgument(env, info[1]);
   bool append = info[2].As<Napi::Boolean>().Value();
   const Libpcap& lib = *h->lib;
   auto d = std::make_shared<Dumper>();
   d->lib = &lib;
   d->owner = env;
   d->precision = h->precision;
+  d->snaplen = static_cast<uint32_t>(lib.pcap_snapshot(h->pcap));
   d->dumper = openDumper(env, lib, h->pcap, path, append);
   return Napi::Number::New(env, registerDumper(std::move(d)));
 }
@@ -190,8 +205,11 @@ void writeOne(Dumper& d, uint64_t seconds, uint32_t fraction, int fractionPrecis
   memset(&header, 0, sizeof header);
   header.ts.tv_sec = static_cast<decltype(header.ts.tv_sec)>(seconds);
   header.ts.tv_usec = static_cast<decltype(header.ts.tv_usec)>(fraction);
-  header.caplen = caplen;
+  // A packet longer than the file's snaplen is cut to it, its wire length
+  // kept, as tcpdump -s would have captured it: libpcap and tcpdump refuse
+  // to read past a record longer than the snaplen.
   header.len = length < caplen ? caplen : length;
+  header.caplen = d.snaplen != 0 && caplen > d.snaplen ? d.snaplen : caplen;
   d.lib->pcap_dump(reinterpret_cast<unsigned char*>(d.dumper), &header, bytes);
 }
 
@@ -213,13 +231,22 @@ Napi::Value DumpBatch(const Napi::CallbackInfo& info) {
   if (dataStart > size || (batch::kHeaderWords + static_cast<uint64_t>(count) * batch::kRecordWords) * 4 > dataStart) {
     throwError(env, "EINVAL", "not a packet batch");
   }
-  std::lock_guard<std::mutex> lock(d->mutex);
   uint32_t n = count < maxCount ? count : maxCount;
+  // Every record is checked before any is written: a batch is written whole or not at all.
   for (uint32_t i = 0; i < n; i++) {
     const uint32_t* r = words + batch::kHeaderWords + i * batch::kRecordWords;
     uint64_t offset = static_cast<uint64_t>(dataStart) + r[batch::kDataOffset];
     if (offset + r[batch::kCaplen] > size) throwError(env, "EINVAL", "not a packet batch");
-    uint64_t seconds = r[batch::kSecondsLow] | (static_cast<uint64_t>(r[batch::kSecondsHigh]) << 32);
+    if (r[batch::kSecondsHigh] != 0) {
+      throwError(env, "EINVAL",
+                 "packet " + std::to_string(i) + " of the batch has a time past 2106, which a pcap file cannot hold");
+    }
+  }
+  std::lock_guard<std::mutex> lock(d->mutex);
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t* r = words + batch::kHeaderWords + i * batch::kRecordWords;
+    uint64_t offset = static_cast<uint64_t>(dataStart) + r[batch::kDataOffset];
+    uint64_t seconds = r[batch::kSecondsLow];
     writeOne(*d, seconds, r[batch::kFraction], precision, r[batch::kCaplen], r[batch::kWireLength], base + offset);
   }
   return Napi::Number::New(env, n);
@@ -234,6 +261,9 @@ Napi::Value DumpPacket(const Napi::CallbackInfo& info) {
   int precision = info[3].As<Napi::Number>().Int32Value();
   uint32_t length = info[4].As<Napi::Number>().Uint32Value();
   Napi::Uint8Array data = info[5].As<Napi::Uint8Array>();
+  if (!(seconds >= 0 && seconds <= static_cast<double>(kMaxSeconds))) {
+    throwError(env, "EINVAL", "the packet time is outside what a pcap file holds (seconds 0 to 2^32-1)");
+  }
   std::lock_guard<std::mutex> lock(d->mutex);
   writeOne(*d, static_cast<uint64_t>(seconds), fraction, precision, static_cast<uint32_t>(data.ByteLength()), length,
            data.Data());

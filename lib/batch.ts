@@ -6,9 +6,9 @@
  * is released (release()), which hands the memory back to the capture thread.
  */
 import { decode, type DecodedPacket } from './decode';
-import { ErrorCode, PcapError } from './errors';
+import { ErrorCode, PcapError, invalid } from './errors';
 import { native } from './native';
-import type { TimeUnit } from './options';
+import { describe, type TimeUnit } from './options';
 
 const L = native.batchLayout;
 const HEADER_WORDS = L.headerWords;
@@ -20,6 +20,7 @@ const R_CAPLEN = L.caplen;
 const R_LEN = L.wireLength;
 const R_OFFSET = L.dataOffset;
 const TWO_32 = 2 ** 32;
+const HEADER_BYTES = HEADER_WORDS * 4;
 
 /**
  * Packet bytes as a Buffer view, made the way Node makes its own Buffers
@@ -98,15 +99,45 @@ export class PacketBatch {
   /** @internal 'batch' listeners had this batch (or the rest of it): it is not emitted again. */
   emitted = false;
 
+  /**
+   * A batch over a buffer laid out as capture threads lay them out (see
+   * docs/ARCHITECTURE.md), such as `batch.buffer` posted from another
+   * thread. The layout is checked first, every record against the buffer:
+   * anything else is EINVAL, never a view outside the buffer.
+   */
   constructor(buffer: ArrayBuffer) {
+    if (!(buffer instanceof ArrayBuffer) && Object.prototype.toString.call(buffer) !== '[object ArrayBuffer]') {
+      throw invalid(`PacketBatch: "buffer" must be an ArrayBuffer, got ${describe(buffer)}`);
+    }
+    const size = buffer.byteLength; // 0 once detached (transferred)
+    if (size < HEADER_BYTES) {
+      throw invalid(
+        `PacketBatch: "buffer" is ${size} bytes, shorter than a batch header (${HEADER_BYTES}); a transferred buffer is empty`,
+      );
+    }
     this.buffer = buffer;
-    this.words = new Uint32Array(buffer, 0, HEADER_WORDS);
-    this.count = this.words[L.count]!;
-    this.dataStart = this.words[L.dataStart]!;
-    this.precision = this.words[L.precision] === 1 ? 'nano' : 'micro';
-    this.datalink = this.words[L.datalink]!;
-    const byteLength = this.words[L.byteLength]!;
+    const header = new Uint32Array(buffer, 0, HEADER_WORDS);
+    this.count = header[L.count]!;
+    this.dataStart = header[L.dataStart]!;
+    this.precision = header[L.precision] === 1 ? 'nano' : 'micro';
+    this.datalink = header[L.datalink]!;
+    const byteLength = header[L.byteLength]!;
+    const recordsEnd = (HEADER_WORDS + this.count * RECORD_WORDS) * 4;
+    if (byteLength > size || recordsEnd > this.dataStart || this.dataStart > byteLength || header[L.precision]! > 1) {
+      throw invalid(
+        `PacketBatch: "buffer" is not a packet batch (count ${this.count}, data at ${this.dataStart}, ${byteLength} of ${size} bytes used)`,
+      );
+    }
     this.words = new Uint32Array(buffer, 0, HEADER_WORDS + this.count * RECORD_WORDS);
+    const dataBytes = byteLength - this.dataStart;
+    for (let r = HEADER_WORDS; r < this.words.length; r += RECORD_WORDS) {
+      const offset = this.words[r + R_OFFSET]!;
+      if (offset > dataBytes || this.words[r + R_CAPLEN]! > dataBytes - offset) {
+        throw invalid(
+          `PacketBatch: "buffer" is not a packet batch (packet ${(r - HEADER_WORDS) / RECORD_WORDS} lies outside it)`,
+        );
+      }
+    }
     this.bytes = new Uint8Array(buffer, 0, byteLength);
   }
 
@@ -143,38 +174,38 @@ export class PacketBatch {
 
   /** Captured length of packet i. */
   caplen(i: number): number {
-    this.check();
+    this.check(i);
     return this.words[HEADER_WORDS + i * RECORD_WORDS + R_CAPLEN]!;
   }
 
   /** Length on the wire of packet i. */
   length(i: number): number {
-    this.check();
+    this.check(i);
     return this.words[HEADER_WORDS + i * RECORD_WORDS + R_LEN]!;
   }
 
   /** Offset of packet i's bytes in `buffer`/`bytes`. */
   offset(i: number): number {
-    this.check();
+    this.check(i);
     return this.dataStart + this.words[HEADER_WORDS + i * RECORD_WORDS + R_OFFSET]!;
   }
 
   /** Whole seconds of packet i's timestamp. */
   seconds(i: number): number {
-    this.check();
+    this.check(i);
     const r = HEADER_WORDS + i * RECORD_WORDS;
     return this.words[r + R_SEC_LO]! + this.words[r + R_SEC_HI]! * TWO_32;
   }
 
   /** Sub-second part of packet i's timestamp, in `precision` units. */
   fraction(i: number): number {
-    this.check();
+    this.check(i);
     return this.words[HEADER_WORDS + i * RECORD_WORDS + R_FRAC]!;
   }
 
   /** Packet i's bytes: a view, no copy. */
   data(i: number): Buffer {
-    this.check();
+    this.check(i);
     return this.dataAt(i);
   }
 
@@ -186,25 +217,26 @@ export class PacketBatch {
    * not keep them past release().
    */
   decode(i: number): DecodedPacket {
-    this.check();
+    this.check(i);
     const r = HEADER_WORDS + i * RECORD_WORDS;
     return decode(this.datalink, this.bytes, this.dataStart + this.words[r + R_OFFSET]!, this.words[r + R_CAPLEN]!);
   }
 
   /** Packet i's timestamp in a time unit. */
   time<U extends TimeUnit>(i: number, unit: U): TimeOf<U> {
-    this.check();
+    this.check(i, unit);
     return this.timeAt(i, unit);
   }
 
   /** Packet i as a packet object. */
   packet<U extends TimeUnit>(i: number, unit: U): Packet<TimeOf<U>> {
-    this.check();
+    this.check(i, unit);
     return this.packetAt(i, unit);
   }
 
   /** Every packet, in order, as packet objects. */
   *packets<U extends TimeUnit>(unit: U): IterableIterator<Packet<TimeOf<U>>> {
+    if (this.count > 0) this.check(0, unit);
     for (let i = 0; i < this.count; i++) yield this.packet(i, unit);
   }
 
@@ -258,9 +290,18 @@ export class PacketBatch {
     return toTime(sec, this.words[r + R_FRAC]!, this.precision, unit) as TimeOf<U>;
   }
 
-  /** @internal Throws ECLOSED once release() was called. */
-  check(): void {
+  /**
+   * @internal Throws ECLOSED once release() was called, and EINVAL for a
+   * packet index outside the batch or an unknown time unit.
+   */
+  check(i?: number, unit?: TimeUnit): void {
     if (this.isReleased) throw new PcapError(ErrorCode.ECLOSED, 'the packet batch was released');
+    if (i !== undefined && !(Number.isInteger(i) && i >= 0 && i < this.count)) {
+      throw invalid(`packet index must be an integer from 0 to ${this.count - 1}, got ${describe(i)}`);
+    }
+    if (unit !== undefined && unit !== 'timestamp' && unit !== 'microsecond' && unit !== 'nanosecond') {
+      throw invalid(`time unit must be 'timestamp', 'microsecond' or 'nanosecond', got ${describe(unit)}`);
+    }
   }
 }
 

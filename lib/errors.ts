@@ -91,3 +91,20 @@ export function toWireError(value: unknown): WireError {
 export function invalid(message: string): PcapError {
   return new PcapError(ErrorCode.EINVAL, message);
 }
+
+/**
+ * libpcap's text often leaves out what it is about ("No such device exists",
+ * "can't parse filter expression: syntax error"): the error again, with the
+ * device or the filter expression named. Other errors pass through.
+ */
+export function withSubject(value: unknown, subject: { device?: string; filter?: string }): unknown {
+  const v = value as { code?: unknown; message?: unknown } | null;
+  if (!v || typeof v.message !== 'string') return value;
+  if (v.code === ErrorCode.ENODEV && subject.device !== undefined && !v.message.includes(subject.device)) {
+    return new PcapError(ErrorCode.ENODEV, `${JSON.stringify(subject.device)}: ${v.message}`);
+  }
+  if (v.code === ErrorCode.EFILTER && subject.filter !== undefined) {
+    return new PcapError(ErrorCode.EFILTER, `filter ${JSON.stringify(subject.filter)}: ${v.message}`);
+  }
+  return value;
+}

@@ -1,7 +1,7 @@
 /**
  * The addon's interface, typed. The addon is loaded with node-gyp-build from
  * the package root: a local build (build/Release) if there is one, else the
- * prebuild for this platform. Loading it never needs libpcap; libpcap is
+ * prebuild for this platform (or the file EWPCAP_ADDON names). Loading it never needs libpcap; libpcap is
  * loaded by the first call that uses it.
  */
 import path from 'node:path';
@@ -115,7 +115,17 @@ export const packageRoot = path.resolve(__dirname, '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-export const native = load(packageRoot) as NativeAddon;
+/**
+ * EWPCAP_ADDON names an addon file to load instead: the sanitizer build of
+ * `npm run test:asan` (scripts/asan.js), which must not replace
+ * build/Release. Worker threads inherit it, so they load the same file.
+ */
+const override = process.env.EWPCAP_ADDON;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadFile = (file: string) => require(path.resolve(file)) as unknown;
+
+export const native = (override ? loadFile(override) : load(packageRoot)) as NativeAddon;
 
 /** What `next()` returns besides a batch. */
 export const NextStatus = { WOKEN: 0, END: -1, SHUTDOWN: -2 } as const;

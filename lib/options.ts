@@ -110,10 +110,38 @@ function checkKeys(options: object, allowed: Set<string>, what: string): void {
   }
 }
 
+/**
+ * The options object, copied: its own enumerable properties, each read once.
+ * A getter or Proxy trap that throws gives EINVAL naming the option (the
+ * user's error is the message's end), not the user's error passing through
+ * from somewhere inside the library; and a getter cannot answer differently
+ * between the check and the use.
+ */
 function checkObject(options: unknown, what: string): Record<string, unknown> {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) throw invalid(`${what} options must be an object`);
-  return options as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  let key = '';
+  try {
+    for (key of Object.keys(options)) copy[key] = (options as Record<string, unknown>)[key];
+  } catch (e) {
+    const where = key === '' ? `${what} options` : `option "${key}"`;
+    throw invalid(`reading ${where} threw: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return copy;
+}
+
+/** A string handed to libpcap as a C string: a NUL byte would silently cut it short. */
+function cString(value: string, name: string): string {
+  if (value.includes('\0')) throw invalid(`${name} contains a NUL byte: ${describe(value)}`);
+  return value;
+}
+
+/** A file path: a non-empty string without NUL bytes. */
+function checkPath(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '')
+    throw invalid(`${name} must be a non-empty string, got ${describe(value)}`);
+  return cString(value, name);
 }
 
 function integer(value: unknown, name: string, min: number, max: number): number {
@@ -166,6 +194,7 @@ export function resolveFilter(expression: unknown, options: unknown): ResolvedFi
   checkKeys(o, FILTER_KEYS, 'filter');
   if (typeof expression !== 'string')
     throw invalid(`the filter expression must be a string, got ${describe(expression)}`);
+  cString(expression, 'the filter expression');
   const optimize = o.optimize === undefined ? DEFAULTS.optimize : boolean(o.optimize, 'optimize');
   const limit = o.limit === undefined ? DEFAULTS.limit : integer(o.limit, 'limit', -1, 0x7fffffff);
   const netmask = o.netmask === undefined ? undefined : netmaskToNative(o.netmask as string | number);
@@ -191,7 +220,7 @@ export function resolveOpen(device: unknown, options: unknown): ResolvedOpen {
   if (device !== undefined && device !== null && typeof device !== 'string') {
     throw invalid(`the device must be a string, got ${describe(device)}`);
   }
-  if (typeof device === 'string' && device.includes('\0')) throw invalid('the device name contains a NUL byte');
+  if (typeof device === 'string') cString(device, 'the device name');
   const o = checkObject(options, 'open');
   checkKeys(o, OPEN_KEYS, 'open');
   const pick = <K extends keyof typeof DEFAULTS>(k: K): unknown => (o[k] === undefined ? DEFAULTS[k] : o[k]);
@@ -210,7 +239,7 @@ export function resolveOpen(device: unknown, options: unknown): ResolvedOpen {
   if (timestampType !== undefined) {
     if (typeof timestampType !== 'string')
       throw invalid(`option "timestampType" must be a string, got ${describe(timestampType)}`);
-    tstampType = native.timestampTypeValue(timestampType);
+    tstampType = native.timestampTypeValue(cString(timestampType, 'option "timestampType"'));
     if (tstampType < 0)
       throw invalid(`option "timestampType": libpcap knows no time stamp type ${describe(timestampType)}`);
   }
@@ -227,7 +256,7 @@ export function resolveOpen(device: unknown, options: unknown): ResolvedOpen {
       promisc: boolean(pick('promisc'), 'promisc'),
       timeout: timeoutMs,
       immediate,
-      buffer: integer(pick('buffer'), 'buffer', 0, 0x7fffffff),
+      buffer: bufferSize(pick('buffer')),
       monitor: boolean(pick('monitor'), 'monitor'),
       precision,
       direction: direction === undefined ? -1 : DIRECTIONS[direction as Direction],
@@ -237,6 +266,23 @@ export function resolveOpen(device: unknown, options: unknown): ResolvedOpen {
     timeUnit,
     maxBatchesInFlight: maxBatches(o),
   };
+}
+
+/**
+ * Largest kernel buffer open() accepts: 256 MiB. Linux allocates and maps
+ * the whole ring when the handle is activated: 2^31-1 bytes took ~8 s and
+ * 1.2 GB before the first packet, and process.exit() waited for it. 256 MiB
+ * is 32 times the default and holds ~2 s of a 1 Gb/s link at full rate.
+ */
+export const MAX_BUFFER = 256 << 20;
+
+function bufferSize(value: unknown): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > MAX_BUFFER) {
+    throw invalid(
+      `option "buffer" is ${value} bytes, over the limit of ${MAX_BUFFER} (256 MiB): the kernel maps the whole buffer before the first packet`,
+    );
+  }
+  return integer(value, 'buffer', 0, MAX_BUFFER);
 }
 
 /** The filter of open()/openOffline() options; its options are checked even without one, so a typo never hides. */
@@ -290,14 +336,12 @@ export interface ResolvedOffline {
 }
 
 export function resolveOffline(path: unknown, options: unknown): ResolvedOffline {
-  if (typeof path !== 'string' || path === '')
-    throw invalid(`the savefile path must be a non-empty string, got ${describe(path)}`);
-  if (path.includes('\0')) throw invalid('the savefile path contains a NUL byte');
+  checkPath(path, 'the savefile path');
   const o = checkObject(options, 'openOffline');
   checkKeys(o, OFFLINE_KEYS, 'openOffline');
   const { timeUnit, precision } = resolveTime(o);
   return {
-    path,
+    path: path as string,
     precision,
     filter: resolveOpenFilter(o),
     timeUnit,
@@ -309,11 +353,11 @@ export function resolveOffline(path: unknown, options: unknown): ResolvedOffline
 export function resolveLinktype(value: unknown, name = 'linktype'): number {
   if (typeof value === 'number') return integer(value, name, 0, 0xffff);
   if (typeof value === 'string') {
-    const v = native.datalinkValue(value);
+    const v = native.datalinkValue(cString(value, `option "${name}"`));
     if (v < 0) throw invalid(`option "${name}": libpcap knows no link type ${describe(value)}`);
     return v;
   }
   throw invalid(`option "${name}" must be a DLT number or a libpcap link-type name, got ${describe(value)}`);
 }
 
-export { integer as checkInteger, boolean as checkBoolean, checkObject, checkKeys, describe };
+export { integer as checkInteger, boolean as checkBoolean, checkObject, checkKeys, checkPath, cString, describe };

@@ -6,7 +6,17 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { PacketBatch, type Timestamp } from './batch';
 import { ErrorCode, PcapError, invalid, toPcapError } from './errors';
-import { checkBoolean, checkInteger, checkKeys, checkObject, resolveLinktype, type OpenOptions } from './options';
+import {
+  checkBoolean,
+  checkInteger,
+  checkKeys,
+  checkObject,
+  checkPath,
+  describe,
+  resolveLinktype,
+  resolveOpen,
+  type OpenOptions,
+} from './options';
 import { pool, type Lease } from './pool';
 import type { Event, WriterItem, WriterRequest } from './protocol';
 import { open } from './open';
@@ -66,13 +76,14 @@ export class SavefileWriter {
 
   /** @internal Use createSavefile(). */
   static async create(path: string, options?: SavefileOptions): Promise<SavefileWriter> {
-    if (typeof path !== 'string' || path === '') throw invalid('createSavefile() needs a file path');
+    checkPath(path, 'createSavefile(): the savefile path');
     const o = checkObject(options, 'createSavefile');
     checkKeys(o, new Set(['linktype', 'snaplen', 'precision', 'append']), 'createSavefile');
     const linktype = o.linktype === undefined ? 1 : resolveLinktype(o.linktype);
     const snaplen = o.snaplen === undefined ? 65535 : checkInteger(o.snaplen, 'snaplen', 1, 0x7fffffff);
     const precision = o.precision ?? 'micro';
-    if (precision !== 'micro' && precision !== 'nano') throw invalid(`option "precision" must be 'micro' or 'nano'`);
+    if (precision !== 'micro' && precision !== 'nano')
+      throw invalid(`option "precision" must be 'micro' or 'nano', got ${describe(precision)}`);
     const append = o.append === undefined ? false : checkBoolean(o.append, 'append');
 
     const { port1, port2 } = new MessageChannel();
@@ -125,12 +136,14 @@ export class SavefileWriter {
       this.items.push({ batch: copy });
       this.transfer.push(copy);
     } else {
-      if (!packet || !(packet.data instanceof Uint8Array))
-        throw invalid('write() takes a packet { time, length?, data } or a PacketBatch');
-      const { seconds, fraction, precision } = splitTime(packet.time);
-      const data = new Uint8Array(packet.data); // a copy, transferred
-      const length =
-        packet.length === undefined ? data.byteLength : checkInteger(packet.length, 'length', 0, 0xffffffff);
+      if (!packet || typeof packet !== 'object')
+        throw invalid(`write() takes a packet { time, length?, data } or a PacketBatch, got ${describe(packet)}`);
+      const p = checkObject(packet, 'write() packet');
+      if (!(p.data instanceof Uint8Array))
+        throw invalid(`write(): packet "data" must be a Buffer or Uint8Array, got ${describe(p.data)}`);
+      const { seconds, fraction, precision } = splitTime(p.time);
+      const data = new Uint8Array(p.data); // a copy, transferred
+      const length = p.length === undefined ? data.byteLength : checkInteger(p.length, 'length', 0, 0xffffffff);
       this.items.push({ seconds, fraction, precision, length, data });
       this.transfer.push(data.buffer as ArrayBuffer);
     }
@@ -183,29 +196,35 @@ export class SavefileWriter {
   }
 }
 
-function splitTime(time: Timestamp | number | bigint): { seconds: number; fraction: number; precision: 0 | 1 } {
+/**
+ * The pcap format keeps a packet's seconds in an unsigned 32-bit field:
+ * times from 1970 to 2106-02-07T06:28:15Z. Anything later (or earlier) would
+ * be written wrapped, as another time, so it is refused.
+ */
+const MAX_SECONDS = 0xffffffff;
+const RANGE = 'from 0 to 2^32-1 seconds (1970 to 2106), what a pcap file holds';
+
+function splitTime(time: unknown): { seconds: number; fraction: number; precision: 0 | 1 } {
   if (typeof time === 'bigint') {
-    if (time < 0n) throw invalid('a packet time cannot be negative');
+    if (time < 0n || time >= BigInt(MAX_SECONDS + 1) * 1_000_000_000n)
+      throw invalid(`write(): packet "time" in nanoseconds must be ${RANGE}, got ${time}n`);
     return { seconds: Number(time / 1_000_000_000n), fraction: Number(time % 1_000_000_000n), precision: 1 };
   }
   if (typeof time === 'number') {
-    if (!Number.isFinite(time) || time < 0)
-      throw invalid('a packet time in microseconds must be a finite non-negative number');
+    if (!Number.isFinite(time) || time < 0 || time >= (MAX_SECONDS + 1) * 1e6)
+      throw invalid(`write(): packet "time" in microseconds must be ${RANGE}, got ${time}`);
     const us = Math.floor(time);
     return { seconds: Math.floor(us / 1e6), fraction: us % 1e6, precision: 0 };
   }
-  if (
-    time &&
-    typeof time === 'object' &&
-    Number.isInteger(time.sec) &&
-    Number.isInteger(time.usec) &&
-    time.sec >= 0 &&
-    time.usec >= 0 &&
-    time.usec < 1e6
-  ) {
-    return { seconds: time.sec, fraction: time.usec, precision: 0 };
+  if (time && typeof time === 'object') {
+    const t = checkObject(time, 'write() packet time');
+    const sec = checkInteger(t.sec, 'time.sec', 0, MAX_SECONDS);
+    const usec = checkInteger(t.usec, 'time.usec', 0, 999_999);
+    return { seconds: sec, fraction: usec, precision: 0 };
   }
-  throw invalid('a packet time must be { sec, usec }, microseconds (number) or nanoseconds (bigint)');
+  throw invalid(
+    `write(): packet "time" must be { sec, usec }, microseconds (number) or nanoseconds (bigint), got ${describe(time)}`,
+  );
 }
 
 /** Opens a writer for a new (or, with append, existing) savefile. */
@@ -239,10 +258,17 @@ export async function captureToFile(
     options,
     'captureToFile',
   ) as CaptureToFileOptions;
+  // Everything is checked before the device is opened.
+  checkPath(path, 'captureToFile(): the savefile path');
   if (count === undefined && duration === undefined && signal === undefined) {
     throw invalid('captureToFile() needs count, duration or signal, or it would never end');
   }
+  if (count !== undefined) checkInteger(count, 'count', 1, 0xfffffffe);
   if (duration !== undefined) checkInteger(duration, 'duration', 0, 0x7fffffff);
+  if (signal !== undefined && !isAbortSignal(signal))
+    throw invalid(`option "signal" must be an AbortSignal, got ${describe(signal)}`);
+  if (append !== undefined) checkBoolean(append, 'append');
+  resolveOpen(device, openOptions);
   const socket = await open(device, openOptions);
   try {
     await socket.record(path, { append: append ?? false, ...(count === undefined ? {} : { count }) });
@@ -265,4 +291,15 @@ export async function captureToFile(
   } finally {
     await socket.close();
   }
+}
+
+/** AbortSignal of this realm or another (a test runner's, a second copy of Node's globals). */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return (
+    value instanceof AbortSignal ||
+    (typeof value === 'object' &&
+      value !== null &&
+      Object.prototype.toString.call(value) === '[object AbortSignal]' &&
+      typeof (value as AbortSignal).addEventListener === 'function')
+  );
 }

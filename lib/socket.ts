@@ -19,6 +19,7 @@ import {
   checkInteger,
   checkKeys,
   checkObject,
+  checkPath,
   resolveFilter,
   resolveLinktype,
   type FilterOptions,
@@ -216,7 +217,7 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
    * the file is open.
    */
   async record(path: string, options?: RecordOptions): Promise<void> {
-    if (typeof path !== 'string' || path === '') throw invalid('record() needs a savefile path');
+    checkPath(path, 'record(): the savefile path');
     const o = checkObject(options, 'record');
     checkKeys(o, new Set(['append', 'deliver', 'count']), 'record');
     const append = o.append === undefined ? false : checkBoolean(o.append, 'append');

@@ -96,9 +96,16 @@ export abstract class PacketStream<T> extends PacketEmitter implements AsyncIter
    * closed or, for a savefile, at its end.
    */
   read(timeout?: number): Promise<Packet<T>> {
-    if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0)) {
+    // Node's timers hold at most 2^31-1 ms: a longer timeout fired at once
+    // (EAGAIN, with a TimeoutOverflowWarning).
+    if (
+      timeout !== undefined &&
+      (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0 || timeout > 0x7fffffff)
+    ) {
       return Promise.reject(
-        invalid(`read timeout must be a non-negative integer of milliseconds, got ${String(timeout)}`),
+        invalid(
+          `read timeout must be an integer of milliseconds from 0 to 2147483647 (~24.8 days; none: wait), got ${String(timeout)}`,
+        ),
       );
     }
     // Not while drain() delivers (a listener calling read()): it holds the

@@ -9,7 +9,7 @@
  * - a writer job answers write/flush/close messages until it is closed.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { toWireError, type WireError } from './errors';
+import { toWireError, withSubject, type WireError } from './errors';
 import { native, NextStatus, type NativeOpened } from './native';
 import {
   CONTROL_ACKED,
@@ -39,14 +39,18 @@ interface Recorder {
 }
 
 function openJob(job: CaptureJob | OfflineJob): NativeOpened {
-  const opened =
-    job.kind === 'capture' ? native.open(job.device, job.native) : native.openOffline(job.path, job.precision);
+  let opened: NativeOpened;
+  try {
+    opened = job.kind === 'capture' ? native.open(job.device, job.native) : native.openOffline(job.path, job.precision);
+  } catch (e) {
+    throw job.kind === 'capture' ? withSubject(e, { device: job.device }) : e;
+  }
   if (job.filter) {
     try {
       native.setFilter(opened.id, job.filter.expression, job.filter.optimize, job.filter.netmask ?? opened.netmask);
     } catch (e) {
       native.close(opened.id);
-      throw e;
+      throw withSubject(e, { filter: job.filter.expression });
     }
   }
   return opened;
@@ -108,7 +112,11 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
           });
           break;
         case 'filter':
-          native.setFilter(id, request.expression, request.optimize, request.netmask ?? netmask);
+          try {
+            native.setFilter(id, request.expression, request.optimize, request.netmask ?? netmask);
+          } catch (e) {
+            throw withSubject(e, { filter: request.expression });
+          }
           break;
         case 'stats':
           reply.value = native.stats(id);
@@ -182,7 +190,14 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
     if (spare && result !== spare) spares.push(spare);
     if (typeof result !== 'number') {
       if (recorder) {
-        const n = native.dumpBatch(recorder.id, result, recorder.remaining);
+        let n: number;
+        try {
+          n = native.dumpBatch(recorder.id, result, recorder.remaining);
+        } catch (e) {
+          // A time the pcap format cannot hold (pcapng read back): the capture fails, saying so.
+          failure = toWireError(e);
+          break;
+        }
         recorder.written += n;
         recorder.remaining -= n;
         const deliver = recorder.deliver;

@@ -9,8 +9,16 @@
  *   198.18.0.2 is a static neighbour on veth0 whose MAC is veth1's: kernel
  *   traffic to it leaves through veth0 and arrives on veth1.
  *
- * As root it uses `unshare --net`; otherwise `unshare --user --map-root-user
- * --net` where the kernel allows unprivileged user namespaces. When neither
+ * As root it uses `unshare --net`. An ordinary user gets a user namespace
+ * where the kernel allows unprivileged ones: `unshare --user
+ * --map-current-user --keep-caps --net` first, which keeps the user's own
+ * uid inside (with the namespace's capabilities), so tcpdump does not
+ * believe it is root and try to drop to its 'tcpdump' user (which fails in
+ * a user namespace), and Jest's and tsx's caches in the temporary directory
+ * (named after the uid) are the user's own, not root's. Where unshare lacks
+ * --keep-caps (util-linux < 2.38) it falls back to `--map-root-user`, with
+ * TMPDIR set to a directory of the real user's so those caches still do
+ * not collide with root's (tcpdump then cannot read or write files). When neither
  * works it runs the command outside any namespace with EWPCAP_NETNS_SKIP set
  * to the reason, and the live tests report themselves skipped with it.
  *
@@ -18,6 +26,9 @@
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 
 const TOPOLOGY = {
   EWPCAP_TEST_DEV0: 'veth0',
@@ -60,6 +71,17 @@ function setup() {
   spawnSync('sysctl', ['-qw', 'net.ipv6.conf.all.router_solicitations=0']);
 }
 
+/**
+ * TMPDIR for a run as uid 0 of a user namespace: Jest (jest_0) and tsx
+ * (tsx-0) name their caches after the uid they see, which would be root's.
+ */
+function ownTmpdir(env) {
+  if (!process.getuid || process.getuid() === 0) return env;
+  const dir = path.join(os.tmpdir(), `ewpcap-${process.getuid()}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { ...env, TMPDIR: dir };
+}
+
 function main() {
   const command = process.argv.slice(2);
   if (command.length === 0) {
@@ -73,10 +95,13 @@ function main() {
   }
   const env = { ...process.env, EWPCAP_NETNS_INSIDE: '1' };
   const self = [process.execPath, __filename, ...command];
-  const attempts =
-    process.getuid && process.getuid() === 0
-      ? [['--net'], ['--user', '--map-root-user', '--net']]
-      : [['--user', '--map-root-user', '--net']];
+  const asRoot = process.getuid && process.getuid() === 0;
+  const attempts = asRoot
+    ? [['--net'], ['--user', '--map-root-user', '--net']]
+    : [
+        ['--user', '--map-current-user', '--keep-caps', '--net'],
+        ['--user', '--map-root-user', '--net'],
+      ];
   const reasons = [];
   for (const flags of attempts) {
     // Probe first, so that a failing test run is never mistaken for a failing namespace.
@@ -91,7 +116,7 @@ function main() {
       reasons.push(`unshare ${flags.join(' ')}: ${(probe.stderr || probe.error?.message || '').trim()}`);
       continue;
     }
-    const r = run('unshare', [...flags, ...self], { env });
+    const r = run('unshare', [...flags, ...self], { env: flags.includes('--map-root-user') ? ownTmpdir(env) : env });
     process.exit(r.status ?? 1);
   }
   const reason = `no private network namespace could be made (${reasons.join('; ')})`;
