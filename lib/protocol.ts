@@ -131,6 +131,8 @@ export type Event =
   | { type: 'end' }
   | { type: 'failed'; error: WireError }
   | { type: 'recorded'; written: number; done: boolean }
+  /** The kernel dropped packets (lib/drops.ts): the socket's 'warning' event. */
+  | { type: 'warning'; message: string }
   | { type: 'closed' }
   | Reply;
 

@@ -288,6 +288,9 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> implements Cha
           this.recording?.resolve(event.written);
         }
         break;
+      case 'warning':
+        this.emit('warning', event.message);
+        break;
       case 'end':
         this.ended = true;
         break;

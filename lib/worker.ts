@@ -9,6 +9,7 @@
  * - a writer job answers write/flush/close messages until it is closed.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { DropWatch, dropAdvice } from './drops';
 import { toWireError, type WireError } from './errors';
 import { native, NextStatus, type NativeOpened } from './native';
 import {
@@ -84,6 +85,16 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
   let closeSeq = -1;
   let failure: WireError | undefined;
   let recorder: Recorder | undefined;
+  const drops =
+    job.kind === 'capture'
+      ? new DropWatch(() => {
+          try {
+            return native.stats(id).drop;
+          } catch {
+            return NaN; // no counter now: looked at again later
+          }
+        }, dropAdvice(job.native))
+      : undefined;
 
   const stopRecording = (): number => {
     if (!recorder) return 0;
@@ -155,6 +166,8 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
       answer(m.message as Request);
     }
     if (closeSeq >= 0) break;
+    const warning = drops?.poll(performance.now());
+    if (warning) port.postMessage({ type: 'warning', message: warning });
     if (inFlight(posted, Atomics.load(control, CONTROL_ACKED)) >= job.maxBatchesInFlight) {
       // Back-pressure: stop reading until the consumer is down to `resume`
       // batches (or a request arrives). The kernel buffer holds or drops
