@@ -280,5 +280,4 @@ void initCapture(Napi::Env env, Napi::Object exports) {
   exports.Set("datalinks", Napi::Function::New(env, Datalinks, "datalinks"));
   exports.Set("setDatalink", Napi::Function::New(env, SetDatalink, "setDatalink"));
   exports.Set("timestampTypes", Napi::Function::New(env, TimestampTypes, "timestampTypes"));
-  initThreadSlice(env, exports);
 }

@@ -6,7 +6,6 @@
 //   capture.cc       open and the handle's requests (stats, inject, filter, ...)
 //   capture_loop.cc  the loop: collect, flush, wait, wake
 //   registry.cc      the registry and the handles' lifecycle
-//   thread_slice.cc  the capture thread's time slice
 #pragma once
 
 #include <napi.h>
@@ -127,4 +126,3 @@ bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expressi
 void initCapture(Napi::Env env, Napi::Object exports);
 void initCaptureLoop(Napi::Env env, Napi::Object exports);
 void initRegistry(Napi::Env env, Napi::Object exports);
-void initThreadSlice(Napi::Env env, Napi::Object exports);

@@ -64,11 +64,7 @@ const PREWARM_KEYS = new Set(['code']);
 
 /**
  * Native capture handles open in this process and the capture thread pool's
- * size: for leak checks and monitoring. `captureThreadSliceNs` is the time
- * slice threads run live captures with (EWPCAP_CAPTURE_SLICE_MS in the
- * README), as the kernel set it: 0 where the kernel keeps its default (before
- * Linux 6.12, other systems, a thread policy other than SCHED_OTHER, or
- * EWPCAP_CAPTURE_SLICE_MS=0), undefined until a thread started.
+ * size: for leak checks and monitoring.
  */
 export function diagnostics(): {
   handles: number;
@@ -76,7 +72,6 @@ export function diagnostics(): {
   threads: number;
   idleThreads: number;
   busyThreads: number;
-  captureThreadSliceNs: number | undefined;
 } {
   const p = pool.stats();
   return {
@@ -85,6 +80,5 @@ export function diagnostics(): {
     threads: p.threads,
     idleThreads: p.idle,
     busyThreads: p.busy,
-    captureThreadSliceNs: p.sliceNs,
   };
 }
