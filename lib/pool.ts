@@ -65,13 +65,11 @@ export class CaptureThreadPool {
    * no idle thread and pay a worker start-up. A job posted to a thread that
    * is still finishing its previous one simply waits in its queue.
    */
-  run(job: JobRequest, onExit: (error: PcapError) => void, { warmup = false }: { warmup?: boolean } = {}): Lease {
+  run(job: JobRequest, onExit: (error: PcapError) => void): Lease {
     const thread = this.idle.pop() ?? this.spawn();
     if (thread.idleTimer) clearTimeout(thread.idleTimer);
     thread.idleTimer = undefined;
-    // prewarm()'s own warm-up read is not a thread's first job: a prewarmed
-    // thread stays kept after it.
-    if (!warmup) thread.prewarmed = false;
+    thread.prewarmed = false;
     const id = this.nextJobId++;
     thread.job = { id, onExit };
     this.busy.add(thread);

@@ -101,12 +101,7 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> implements Cha
   }
 
   /** @internal Use open() or openOffline(). */
-  static async start<T>(
-    name: string,
-    timeUnit: TimeUnit,
-    job: ChannelJob,
-    runOptions?: { warmup?: boolean },
-  ): Promise<CaptureSocket<T>> {
+  static async start<T>(name: string, timeUnit: TimeUnit, job: ChannelJob): Promise<CaptureSocket<T>> {
     const channel = new CaptureChannel();
     const socket = new CaptureSocket<T>(name, job.kind === 'offline', timeUnit, channel);
     channel.attach(socket);
@@ -119,7 +114,7 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> implements Cha
     try {
       await new Promise<void>((resolve, reject) => {
         socket.opened = { resolve, reject };
-        channel.run(job, runOptions);
+        channel.run(job);
       });
     } finally {
       socket.updateHeld();
