@@ -76,4 +76,32 @@ describeLive('kernel drops', () => {
       await Promise.all([s.close(), w.close(), big.close()]);
     }
   }, 20_000);
+
+  test("immediate mode's default buffer holds a held-back burst that 8 MiB drops", async () => {
+    // 500 frames while the capture thread is held back: 8 MiB is ~127
+    // immediate-mode slots, the default (32 MiB) ~500.
+    const burst = async (options: { buffer?: number }) => {
+      const s = await open(T.dev1, { filter: FRAME_FILTER, maxBatchesInFlight: 1, ...options });
+      const w = await open(T.dev0);
+      const warnings: string[] = [];
+      s.on('warning', (m: string) => warnings.push(m));
+      try {
+        await w.write(frame(0));
+        await sleep(100);
+        await sendFrames(w, 450, framer(), 50, 0);
+        await sleep(300);
+        let got = 0;
+        s.on('packet', () => got++);
+        const deadline = Date.now() + 3000;
+        while (got < 451 && Date.now() < deadline) await sleep(20);
+        return { got, drop: (await s.stats()).drop, warned: warnings.length };
+      } finally {
+        await Promise.all([s.close(), w.close()]);
+      }
+    };
+    const small = await burst({ buffer: 8 << 20 });
+    expect(small.drop).toBeGreaterThan(0);
+    expect(small.warned).toBe(1);
+    expect(await burst({})).toEqual({ got: 451, drop: 0, warned: 0 });
+  }, 20_000);
 });
