@@ -62,8 +62,10 @@ struct CaptureHandle {
   uint64_t delivered = 0;  // packets handed to JavaScript in batches
   int pollTimeout = -1;    // ms for the wait in next(); -1 waits until woken
   // How long a coalescing wait lets packets gather in the ring, in µs:
-  // adapted to the rate (capture_loop.cc, Next()).
+  // adapted to the rate so that a wait finds about gatherTarget packets
+  // (capture_loop.cc, Next()).
   int64_t gatherUs = 100;
+  int gatherTarget = 32;
   // A savefile's stdio buffer (see openSavefile in savefile.cc); libpcap's
   // FILE uses it until pcap_close, which the destructor calls first.
   std::unique_ptr<char[]> fileBuffer;

@@ -30,16 +30,13 @@ namespace {
 // nothing measurable.
 constexpr int kLivenessMs = 250;
 
-// How often a coalescing wait looks whether the consumer caught up, and
-// the longest it lets packets gather in the ring without looking.
+// How often a coalescing wait looks whether the consumer caught up.
 constexpr int64_t kCoalesceSliceUs = 200;
-// The shortest gathering wait, and the packets one should find: fewer and the
-// wait doubles, more and it halves, so that a gathering wait finds a few
-// dozen packets whatever the rate, well within an immediate-mode ring's
-// ~128 slots (8 MiB of 64 KiB slots).
+// The shortest and longest gathering wait. Between them the wait doubles
+// when it found under half the handle's gatherTarget packets and halves when
+// it found more, so that each wait finds about that many whatever the rate.
 constexpr int64_t kGatherMinUs = 25;
-constexpr int kGatherLow = 16;
-constexpr int kGatherHigh = 64;
+constexpr int64_t kGatherMaxUs = 1000;
 
 // Bytes beyond maxBytes (plus every packet's record) that a recycled batch
 // buffer is given: a batch may overshoot maxBytes by the packets of one
@@ -214,8 +211,9 @@ Napi::ArrayBuffer flushBatch(Napi::Env env, CaptureHandle* h, Napi::Value spare,
 //
 //   The same wait is taken when packets arrive faster than the thread
 //   wakes up (a dispatch found more than one waiting): then the wait does
-//   not watch the capture, only the wake-up channel, for gatherUs, and the
-//   packets gather in the ring meanwhile. In immediate mode every packet
+//   not watch the capture, only the wake-up channel, for gatherUs (25 µs to
+//   1 ms, adapted to find about gatherTarget packets, a quarter of the
+//   ring), and the packets gather in the ring meanwhile. In immediate mode every packet
 //   otherwise wakes the thread (and a batch crosses to the main thread) on
 //   its own: at 200,000 packets/s that was most of the CPU the capture
 //   cost. Packets arriving one at a time, as at 1,000/s, are not held.
@@ -277,8 +275,8 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     }
     if (gathering) {
       gathering = false;
-      if (n < kGatherLow && h->gatherUs < kCoalesceSliceUs) h->gatherUs *= 2;
-      if (n > kGatherHigh && h->gatherUs > kGatherMinUs) h->gatherUs /= 2;
+      if (n < h->gatherTarget / 2 && h->gatherUs < kGatherMaxUs) h->gatherUs *= 2;
+      if (n > h->gatherTarget && h->gatherUs > kGatherMinUs) h->gatherUs /= 2;
     }
     if (h->count >= maxPackets || h->data.size() >= maxBytes) return flush();
     if (h->offline) {
