@@ -63,9 +63,10 @@ struct CaptureHandle {
   int pollTimeout = -1;    // ms for the wait in next(); -1 waits until woken
   // How long a coalescing wait lets packets gather in the ring, in µs:
   // adapted to the rate so that a wait finds about gatherTarget packets
-  // (capture_loop.cc, Next()).
+  // (capture_loop.cc, Next()). 0: no gathering (a timeout's blocks already
+  // batch packets; immediate mode sets it at open).
   int64_t gatherUs = 100;
-  int gatherTarget = 32;
+  int gatherTarget = 0;
   // A savefile's stdio buffer (see openSavefile in savefile.cc); libpcap's
   // FILE uses it until pcap_close, which the destructor calls first.
   std::unique_ptr<char[]> fileBuffer;

@@ -297,7 +297,7 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
       // dispatch (its poll() would be a wasted system call).
       if (n > 0 && static_cast<uint32_t>(n) >= room) continue;
       // A gathering wait that found nothing: the burst is over.
-      gathering = n > 1 || (n == 1 && h->count > 1);
+      gathering = h->gatherTarget > 0 && (n > 1 || (n == 1 && h->count > 1));
       if (!gathering && !consumerBehind()) return flush();
       int64_t slice = gathering ? h->gatherUs : kCoalesceSliceUs;
       if (left.count() > slice) left = std::chrono::microseconds(slice);
