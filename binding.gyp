@@ -8,7 +8,6 @@
         "addon/capture.cc",
         "addon/capture_loop.cc",
         "addon/registry.cc",
-        "addon/thread_slice.cc",
         "addon/devices.cc",
         "addon/filter.cc",
         "addon/savefile.cc"

@@ -321,7 +321,6 @@ function offlineMatrix(): Case[] {
       (b) => new PacketBatch(b as ArrayBuffer),
     ),
     ...argumentCases('prewarm threads', [0, -1, 1.5, NaN, 65, '1', 2 ** 53], /"threads"/, (n) => prewarm(n as number)),
-    ...optionCases('prewarm', { code: NOT_BOOLEAN }, (o) => prewarm(1, o as never)),
   ];
 }
 

@@ -3,6 +3,7 @@
 // is in capture_loop.cc, the registry and lifecycle in registry.cc.
 #include "capture.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -119,6 +120,14 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   h->pcap = p;
   h->owner = env;
   h->snaplen = lib.pcap_snapshot(p);
+  if (immediate) {
+    // A quarter of the ring's slots, each about a snaplen in immediate mode
+    // (libpcap's default ring is 2 MiB): the wait is long for few packets
+    // per system call, and the ring keeps room for a late wake-up.
+    int64_t ring = buffer > 0 ? buffer : (2 << 20);
+    int64_t slots = ring / (static_cast<int64_t>(h->snaplen) + 128);
+    h->gatherTarget = static_cast<int>(std::min<int64_t>(256, std::max<int64_t>(16, slots / 4)));
+  }
   h->precision = lib.pcap_get_tstamp_precision ? lib.pcap_get_tstamp_precision(p) : pcapabi::TSTAMP_PRECISION_MICRO;
   std::string why;
 #ifdef _WIN32
@@ -280,5 +289,4 @@ void initCapture(Napi::Env env, Napi::Object exports) {
   exports.Set("datalinks", Napi::Function::New(env, Datalinks, "datalinks"));
   exports.Set("setDatalink", Napi::Function::New(env, SetDatalink, "setDatalink"));
   exports.Set("timestampTypes", Napi::Function::New(env, TimestampTypes, "timestampTypes"));
-  initThreadSlice(env, exports);
 }

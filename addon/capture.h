@@ -6,7 +6,6 @@
 //   capture.cc       open and the handle's requests (stats, inject, filter, ...)
 //   capture_loop.cc  the loop: collect, flush, wait, wake
 //   registry.cc      the registry and the handles' lifecycle
-//   thread_slice.cc  the capture thread's time slice
 #pragma once
 
 #include <napi.h>
@@ -62,6 +61,12 @@ struct CaptureHandle {
   int datalink = 0;
   uint64_t delivered = 0;  // packets handed to JavaScript in batches
   int pollTimeout = -1;    // ms for the wait in next(); -1 waits until woken
+  // How long a coalescing wait lets packets gather in the ring, in µs:
+  // adapted to the rate so that a wait finds about gatherTarget packets
+  // (capture_loop.cc, Next()). 0: no gathering (a timeout's blocks already
+  // batch packets; immediate mode sets it at open).
+  int64_t gatherUs = 100;
+  int gatherTarget = 0;
   // A savefile's stdio buffer (see openSavefile in savefile.cc); libpcap's
   // FILE uses it until pcap_close, which the destructor calls first.
   std::unique_ptr<char[]> fileBuffer;
@@ -127,4 +132,3 @@ bool compileFilter(const Libpcap& lib, pcap_t* pcap, const std::string& expressi
 void initCapture(Napi::Env env, Napi::Object exports);
 void initCaptureLoop(Napi::Env env, Napi::Object exports);
 void initRegistry(Napi::Env env, Napi::Object exports);
-void initThreadSlice(Napi::Env env, Napi::Object exports);

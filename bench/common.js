@@ -27,9 +27,17 @@ function inNamespace() {
   }
 }
 
-/** The library as built (dist/). */
+/**
+ * The library as built (dist/): this tree's, or the built tree that
+ * EWPCAP_BENCH_LIB names, for an A/B against another commit (METHOD.md).
+ */
 function ewpcap() {
-  return require(path.join(ROOT, 'dist'));
+  return require(path.join(process.env.EWPCAP_BENCH_LIB || ROOT, 'dist'));
+}
+
+/** The library's option defaults module (dist/options.js), for defaults the API does not export. */
+function ewpcapOptions() {
+  return require(path.join(process.env.EWPCAP_BENCH_LIB || ROOT, 'dist', 'options'));
 }
 
 // ---- numbers -----------------------------------------------------------------
@@ -456,6 +464,7 @@ module.exports = {
   ETHERTYPE,
   inNamespace,
   ewpcap,
+  ewpcapOptions,
   percentile,
   median,
   eld,

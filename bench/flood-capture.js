@@ -32,7 +32,9 @@ C.inNamespace();
 const peer = process.argv[2];
 const options = JSON.parse(process.argv[3] || '{}');
 const IDLE_MS = options.idleMs ?? 1000;
-const BUFFER = options.buffer ?? 8 << 20;
+// null: the library's own default buffer size.
+const BUFFER = options.buffer === undefined ? 8 << 20 : options.buffer;
+const bufferOption = (name) => (BUFFER === null ? {} : { [name]: BUFFER });
 
 let count = 0;
 let bytes = 0;
@@ -69,7 +71,7 @@ async function openPeer() {
   if (peer === 'ewpcap-batch' || peer === 'ewpcap-packet') {
     const { open, prewarm } = C.ewpcap();
     if (options.prewarm) await prewarm();
-    const openOptions = { buffer: BUFFER, ...(options.open || {}) };
+    const openOptions = { ...bufferOption('buffer'), ...(options.open || {}) };
     const socket = await open(C.DEV1, openOptions);
     if (peer === 'ewpcap-batch') {
       socket.on('batch', (b) => {
@@ -96,7 +98,7 @@ async function openPeer() {
   if (peer === 'node_pcap') {
     const np = C.nodePcap();
     if (np.error) throw new Error(`node_pcap is not available: ${np.error}`);
-    const sessionOptions = { buffer_size: BUFFER, ...(options.nodePcap || {}) };
+    const sessionOptions = { ...bufferOption('buffer_size'), ...(options.nodePcap || {}) };
     const session = np.pcap.createSession(C.DEV1, sessionOptions);
     session.on('packet', (p) => {
       // p.buf is one Buffer that node_pcap overwrites with every packet.

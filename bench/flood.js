@@ -5,14 +5,12 @@
  * at a time, each in a fresh process.
  *
  *   node scripts/netns.js node bench/flood.js [--runs 3] [--count 2000000]
- *        [--configs name,name] [--zero-drop] [--json FILE]
+ *        [--rate pps] [--configs name,name] [--json FILE]
  *
- * --zero-drop then finds, for the ewpcap configurations, the highest paced
- * rate captured with zero kernel drops (zeroDropSearch).
- *
- * Capturers (CONFIGS below): ewpcap with the 'batch' API and with 'packet'
- * events, tcpdump -w /dev/null, node_pcap (npm `pcap`), all with the same
- * 8 MiB kernel buffer.
+ * --rate paces the generator (0: its full rate). Capturers (CONFIGS below):
+ * ewpcap with the 'batch' API and with 'packet' events, tcpdump -w
+ * /dev/null, node_pcap (npm `pcap`), and a control that captures nothing.
+ * EWPCAP_BENCH_LIB=<built tree> measures another build (bench/ab.js).
  */
 const path = require('node:path');
 const fs = require('node:fs');
@@ -20,124 +18,80 @@ const { spawn } = require('node:child_process');
 const C = require('./common');
 
 const BUFFER = 8 << 20;
+/** The burst of target 1: 2,000,000 frames at 200,000 frames/s. */
+const BURST = { count: 2_000_000, rate: 200_000 };
+/** The flood of target 2: 2,000,000 frames at the generator's full rate. */
+const FLOOD = { count: 2_000_000 };
 
-/** The capturer configurations, in table order. */
+/**
+ * The capturer configurations. `buffer: null` leaves the capturer's own
+ * default; otherwise BUFFER (tcpdump's rows take the buffer they name).
+ */
 const CONFIGS = [
+  // Target 1: what a user gets with the defaults, and the peers'.
   {
-    key: 'ewpcap-batch',
-    label: "ewpcap 'batch' (defaults: immediate, snaplen 65535)",
-    peer: 'ewpcap-batch',
+    key: 'ewpcap-defaults',
+    label: "ewpcap, open() defaults, 'packet' listener",
+    peer: 'ewpcap-packet',
+    buffer: null,
     options: {},
   },
   {
-    key: 'ewpcap-packet',
-    label: "ewpcap 'packet' (defaults)",
-    peer: 'ewpcap-packet',
-    options: {},
-  },
-  {
-    // Same immediate mode with a snaplen that fits the veth MTU: libpcap's
-    // TPACKET_V2 slots are sized from the snaplen, so the same 8 MiB ring
-    // holds ~3,500 slots instead of 128.
-    key: 'ewpcap-batch-s2k',
-    label: "ewpcap 'batch', immediate, snaplen: 2048",
-    peer: 'ewpcap-batch',
-    options: { open: { snaplen: 2048 } },
-  },
-  {
-    key: 'ewpcap-batch-t10',
-    label: "ewpcap 'batch', timeout: 10 (ms)",
-    peer: 'ewpcap-batch',
-    options: { open: { timeout: 10 } },
-  },
-  {
-    // The same, with the handler releasing each batch (PacketBatch.release()):
-    // no fresh memory per batch once the first few have come back.
-    key: 'ewpcap-batch-t10-release',
-    label: "ewpcap 'batch' + release(), timeout: 10 (ms)",
-    peer: 'ewpcap-batch',
-    options: { open: { timeout: 10 }, release: true },
-  },
-  {
-    key: 'ewpcap-packet-t10',
-    label: "ewpcap 'packet', timeout: 10 (ms)",
-    peer: 'ewpcap-packet',
-    options: { open: { timeout: 10 } },
-  },
-  // The same, in a process that has already captured one flood: the JIT has
-  // compiled the delivery code (of both threads), as in a capture that has
-  // run for a while. A fresh process's first flood (the rows above) also
-  // pays V8's compiler threads, which take CPU from the main thread.
-  {
-    key: 'ewpcap-batch-t10-warm',
-    label: "ewpcap 'batch', timeout: 10 (ms), second flood of a process",
-    peer: 'ewpcap-batch',
-    options: { open: { timeout: 10 }, floods: 2 },
-  },
-  {
-    key: 'ewpcap-packet-t10-warm',
-    label: "ewpcap 'packet', timeout: 10 (ms), second flood of a process",
-    peer: 'ewpcap-packet',
-    options: { open: { timeout: 10 }, floods: 2 },
-  },
-  // A fresh process that called prewarm() before opening: the delivery code
-  // was compiled on a few thousand generated packets first.
-  {
-    key: 'ewpcap-batch-t10-prewarm',
-    label: "ewpcap 'batch', timeout: 10 (ms), after prewarm()",
-    peer: 'ewpcap-batch',
-    options: { open: { timeout: 10 }, prewarm: true },
-  },
-  {
-    key: 'ewpcap-packet-t10-prewarm',
-    label: "ewpcap 'packet', timeout: 10 (ms), after prewarm()",
-    peer: 'ewpcap-packet',
-    options: { open: { timeout: 10 }, prewarm: true },
-  },
-  {
-    key: 'tcpdump',
-    label: 'tcpdump -w /dev/null -B 8192 (its default: 1 s timeout)',
-    tcpdump: { immediate: false },
-  },
-  {
-    key: 'tcpdump-immediate',
-    label: 'tcpdump -w /dev/null -B 8192 --immediate-mode',
+    key: 'tcpdump-immediate-same',
+    label: 'tcpdump --immediate-mode -w /dev/null, -B the same as ewpcap’s default',
     tcpdump: { immediate: true },
+    buffer: 'ewpcap-default',
   },
   {
-    key: 'node_pcap-immediate',
-    label: 'node_pcap, immediate (buffer_timeout: 0)',
+    key: 'node_pcap-defaults',
+    label: 'node_pcap, createSession() defaults (1 s timeout, 10 MiB), counting',
     peer: 'node_pcap',
-    options: { nodePcap: { buffer_timeout: 0 } },
-  },
-  {
-    key: 'node_pcap',
-    label: 'node_pcap (its default: 1 s timeout)',
-    peer: 'node_pcap',
+    buffer: null,
     // Its last, partly filled block arrives only when the 1 s timeout expires.
     options: { nodePcap: {}, settleMs: 1300 },
   },
-  // The control: a Node process that captures nothing, measured over the
-  // same window (first frame on veth1 to the end of the flood). Its event-loop
-  // figures are this machine's floor during a flood.
+  // Target 2: timeout: 10, against node_pcap's defaults and the control.
   {
+    key: 'ewpcap-batch-t10',
+    label: "ewpcap 'batch', timeout: 10",
+    peer: 'ewpcap-batch',
+    buffer: null,
+    options: { open: { timeout: 10 } },
+  },
+  {
+    key: 'ewpcap-packet-t10',
+    label: "ewpcap 'packet', timeout: 10",
+    peer: 'ewpcap-packet',
+    buffer: null,
+    options: { open: { timeout: 10 } },
+  },
+  {
+    // A Node process that captures nothing, measured over the same window
+    // (first frame on veth1 to the end of the flood): this machine's floor.
     key: 'none',
     label: "no capture (control: a Node process polling veth1's counter every 5 ms)",
     peer: 'none',
     control: true,
     options: {},
   },
+  // By hand (--configs): the same listeners with the defaults, and tcpdump.
+  { key: 'ewpcap-batch', label: "ewpcap 'batch', defaults", peer: 'ewpcap-batch', buffer: null, options: {} },
   {
-    key: 'node_pcap-warm',
-    label: 'node_pcap (its default: 1 s timeout), second flood of a process',
-    peer: 'node_pcap',
-    options: { nodePcap: {}, settleMs: 1300, floods: 2 },
+    key: 'tcpdump',
+    label: 'tcpdump -w /dev/null (its default: 1 s timeout)',
+    tcpdump: { immediate: false },
   },
 ];
 
+/** The kernel buffer ewpcap's open() uses by default (immediate mode). */
+function ewpcapDefaultBuffer() {
+  return C.ewpcapOptions().IMMEDIATE_BUFFER ?? C.ewpcap().DEFAULTS.buffer;
+}
+
 /** One capture run of a Node peer against one generator run. */
 async function runNodePeer(config, gen, { execArgv = [], idleMs } = {}) {
-  const options = { buffer: BUFFER, ...config.options };
+  // config.buffer: null leaves the peer's own default; undefined is BUFFER.
+  const options = { buffer: config.buffer === undefined ? BUFFER : config.buffer, ...config.options };
   if (idleMs !== undefined) options.idleMs = idleMs;
   const c = C.forkChild(path.join(__dirname, 'flood-capture.js'), [config.peer, JSON.stringify(options)], { execArgv });
   // With options.floods > 1 the capturer measures that many floods in one
@@ -155,7 +109,8 @@ async function runNodePeer(config, gen, { execArgv = [], idleMs } = {}) {
 
 /** One tcpdump run against one generator run; figures from /proc and its own summary. */
 async function runTcpdump(config, gen) {
-  const args = ['-i', C.DEV1, '-w', '/dev/null', '-B', String(BUFFER / 1024), '-s', '65535', '-n'];
+  const buffer = config.buffer === 'ewpcap-default' ? ewpcapDefaultBuffer() : (config.buffer ?? BUFFER);
+  const args = ['-i', C.DEV1, '-w', '/dev/null', '-B', String(buffer / 1024), '-s', '65535', '-n'];
   if (config.tcpdump.immediate) args.push('--immediate-mode');
   const child = spawn('tcpdump', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -223,90 +178,6 @@ function runOnce(config, gen, extra) {
 const perMillion = (r) => (r.captured > 0 ? r.cpuSeconds / (r.captured / 1e6) : NaN);
 const zeroDrop = (r) => r.stats.drop === 0 && r.captured >= r.expected;
 
-/**
- * The highest paced rate at which a configuration captured everything with
- * zero kernel drops: step up a ladder of rates (1.5 s of traffic each, at
- * least 200,000 frames) until the first loss, then bisect 3 times.
- */
-async function zeroDropSearch(config, { log = () => {}, top } = {}) {
-  const ladder = [25_000, 50_000, 100_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_200_000];
-  const steps = [];
-  const trial = async (rate) => {
-    const count = Math.max(200_000, Math.round(rate * 1.5));
-    const r = await runOnce(config, { count, rate }, { idleMs: 100 });
-    const ok = zeroDrop(r);
-    steps.push({ rate, offered: r.gen.pps, count, captured: r.captured, drop: r.stats.drop, ok });
-    log(
-      `  ${config.key} @ ${rate} pps (offered ${Math.round(r.gen.pps)}): captured ${r.captured}/${r.expected}, drop ${r.stats.drop} -> ${ok ? 'ok' : 'LOSS'}`,
-    );
-    return ok;
-  };
-  let good = 0;
-  let bad = 0;
-  for (const rate of ladder) {
-    if (top && rate >= top) break;
-    if (await trial(rate)) good = rate;
-    else {
-      bad = rate;
-      break;
-    }
-  }
-  if (!bad && top) {
-    // Everything on the ladder passed: try the generator's top speed.
-    const r = await runOnce(config, { count: 2_000_000 }, { idleMs: 100 });
-    const ok = zeroDrop(r);
-    steps.push({ rate: 'top', offered: r.gen.pps, count: 2_000_000, captured: r.captured, drop: r.stats.drop, ok });
-    log(
-      `  ${config.key} @ top speed (offered ${Math.round(r.gen.pps)}): drop ${r.stats.drop} -> ${ok ? 'ok' : 'LOSS'}`,
-    );
-    if (ok) return { maxZeroDropPps: Math.round(r.gen.pps), atTopSpeed: true, steps };
-    bad = Math.round(r.gen.pps);
-  }
-  for (let i = 0; i < 3 && bad && bad - good > 10_000; i++) {
-    const mid = Math.round((good + bad) / 2 / 5000) * 5000;
-    if (await trial(mid)) good = mid;
-    else bad = mid;
-  }
-  return { maxZeroDropPps: good, firstLossPps: bad, atTopSpeed: false, steps };
-}
-
-/** The configurations whose zero-drop rate is searched: ewpcap's, and node_pcap immediate for reference. */
-const ZERO_DROP_KEYS = [
-  'ewpcap-batch',
-  'ewpcap-packet',
-  'ewpcap-batch-s2k',
-  'ewpcap-batch-t10',
-  'ewpcap-packet-t10',
-  'node_pcap-immediate',
-];
-
-/**
- * Zero-drop rates for `keys`, after floodAll(): a configuration that lost
- * nothing in every full-rate run needs no search (its answer is the
- * generator's full rate, as offered in those runs).
- */
-async function zeroDropAll(result, { keys = ZERO_DROP_KEYS, log = () => {} } = {}) {
-  const out = {};
-  for (const key of keys) {
-    const config = CONFIGS.find((c) => c.key === key);
-    const done = result.configs[key];
-    if (!config || !done) continue;
-    if (done.summary.zeroDropRuns === done.summary.runs) {
-      const offered = Math.min(...done.runs.map((r) => r.gen.pps));
-      out[key] = {
-        maxZeroDropPps: Math.round(offered),
-        atTopSpeed: true,
-        steps: [],
-        note: `no drops in any of the ${done.summary.runs} full-rate runs`,
-      };
-      log(`  ${key}: zero drops at full rate in every run (>= ${Math.round(offered)} pps)`);
-      continue;
-    }
-    out[key] = await zeroDropSearch(config, { top: done.summary.offeredPps, log });
-  }
-  return out;
-}
-
 function summarize(runs) {
   const m = (f) => C.median(runs.map(f));
   return {
@@ -337,34 +208,48 @@ function summarize(runs) {
     longestRunMs: Math.max(...runs.map((r) => r.longestRun?.ms ?? NaN)),
     batches: m((r) => r.batches),
     catchUpMs: m((r) => r.catchUpMs),
+    dropMin: Math.min(...runs.map((r) => r.stats.drop)),
+    dropMax: Math.max(...runs.map((r) => r.stats.drop)),
+    cpuPerMillionMin: Math.min(...runs.map(perMillion)),
+    cpuPerMillionMax: Math.max(...runs.map(perMillion)),
+    eldP99Min: Math.min(...runs.map((r) => r.eld?.p99 ?? NaN)),
+    eldP99Max: Math.max(...runs.map((r) => r.eld?.p99 ?? NaN)),
     zeroDropRuns: runs.filter(zeroDrop).length,
   };
 }
 
-async function floodAll({ runs = 3, count = 2_000_000, keys, log = () => {} } = {}) {
+/**
+ * Every configuration of `keys` against the same generator settings, `runs`
+ * rounds, round-robin (each round runs every configuration once, each in a
+ * fresh process), so that a change in the machine's load during the part
+ * falls on every row alike.
+ */
+async function floodAll({ runs = 3, gen = FLOOD, keys, log = () => {} } = {}) {
   const np = C.nodePcap();
-  const out = { configs: {}, skipped: {} };
-  for (const config of CONFIGS) {
-    if (keys && !keys.includes(config.key)) continue;
-    if (config.peer === 'node_pcap' && np.error) {
-      out.skipped[config.key] = `node_pcap not available: ${np.error}`;
-      continue;
-    }
-    const results = [];
-    for (let i = 0; i < runs; i++) {
-      const r = await runOnce(config, { count });
-      results.push(r);
+  const out = { gen, configs: {}, skipped: {} };
+  const configs = CONFIGS.filter((c) => !keys || keys.includes(c.key)).filter((c) => {
+    if (c.peer === 'node_pcap' && np.error) out.skipped[c.key] = `node_pcap not available: ${np.error}`;
+    return !(c.peer === 'node_pcap' && np.error);
+  });
+  const results = Object.fromEntries(configs.map((c) => [c.key, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const config of configs) {
+      const r = await runOnce(config, gen);
+      results[config.key].push(r);
       log(
         `  ${config.key} run ${i + 1}: offered ${Math.round(r.gen.pps)} pps, captured ${r.captured}/${r.expected}, drop ${r.stats.drop}, ` +
           `cpu ${perMillion(r).toFixed(3)} s/Mpkt` +
           (r.eld ? `, eld p99 ${r.eld.p99.toFixed(3)} max ${r.eld.max.toFixed(3)} ms` : ''),
       );
     }
+  }
+  for (const config of configs) {
     out.configs[config.key] = {
       label: config.label,
       ...(config.control ? { control: true } : {}),
-      summary: summarize(results),
-      runs: results,
+      ...(config.tcpdump ? { args: results[config.key][0]?.options.args } : {}),
+      summary: summarize(results[config.key]),
+      runs: results[config.key],
     };
   }
   return out;
@@ -373,12 +258,11 @@ async function floodAll({ runs = 3, count = 2_000_000, keys, log = () => {} } = 
 module.exports = {
   CONFIGS,
   BUFFER,
-  ZERO_DROP_KEYS,
+  BURST,
+  FLOOD,
   runOnce,
   runNodePeer,
   runTcpdump,
-  zeroDropSearch,
-  zeroDropAll,
   floodAll,
   summarize,
   perMillion,
@@ -394,17 +278,8 @@ if (require.main === module) {
   };
   (async () => {
     const keys = arg('--configs') ? arg('--configs').split(',') : undefined;
-    const result = await floodAll({
-      runs: Number(arg('--runs', 3)),
-      count: Number(arg('--count', 2_000_000)),
-      keys,
-      log: (s) => console.error(s),
-    });
-    if (argv.includes('--zero-drop')) {
-      result.zeroDrop = await zeroDropAll(result, { log: (s) => console.error(s) });
-      for (const [k, v] of Object.entries(result.zeroDrop))
-        console.log(k, 'max zero-drop pps', v.maxZeroDropPps, v.atTopSpeed ? '(full rate)' : '');
-    }
+    const gen = { count: Number(arg('--count', 2_000_000)), rate: Number(arg('--rate', 0)) };
+    const result = await floodAll({ runs: Number(arg('--runs', 3)), gen, keys, log: (s) => console.error(s) });
     for (const [k, v] of Object.entries(result.configs)) console.log(k, JSON.stringify(v.summary));
     if (arg('--json')) fs.writeFileSync(arg('--json'), JSON.stringify(result, null, 2));
   })().catch((e) => {

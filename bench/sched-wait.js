@@ -6,7 +6,7 @@
  * threshold between being woken and getting a CPU, and how much of that wait
  * some CPU of the machine sat idle.
  *
- *   node bench/sched-wait.js [--min-ms 1] [--from-mark] -- node bench/offline.js --reader NAME FILE [...]
+ *   node bench/sched-wait.js [--min-ms 1] [--from-mark] -- node bench/files.js --reader NAME FILE
  *
  * A long wait with every CPU busy is contention: more runnable threads than
  * CPUs. A long wait with a CPU idle is the scheduler's placement: the thread

@@ -91,10 +91,10 @@ export class CaptureChannel {
   }
 
   /** Starts the capture job on a pool thread. */
-  run(job: ChannelJob, runOptions?: { warmup?: boolean }): void {
+  run(job: ChannelJob): void {
     const port = this.threadPort!;
     this.threadPort = undefined;
-    this.lease = pool.run({ ...job, port, control: this.controlBuffer }, (error) => this.threadLost(error), runOptions);
+    this.lease = pool.run({ ...job, port, control: this.controlBuffer }, (error) => this.threadLost(error));
   }
 
   /** Sends a request and resolves with its reply's value. */

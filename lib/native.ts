@@ -90,8 +90,6 @@ export interface NativeAddon {
   datalinks(id: number): NativeDatalink[];
   setDatalink(id: number, value: number): NativeDatalink;
   timestampTypes(id: number): NativeDatalink[];
-  /** Asks for a time slice of `ns` for the calling thread; answers the slice in effect (0: none). */
-  setThreadSlice(ns: number): number;
   openOffline(path: string, precision: 0 | 1): NativeOpened;
   dumpOpen(path: string, linktype: number, snaplen: number, precision: 0 | 1, append: boolean): number;
   dumpOpenFor(handleId: number, path: string, append: boolean): number;

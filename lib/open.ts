@@ -2,7 +2,7 @@
  * open() and openOffline(): options resolved into a capture job, and the
  * socket that runs it.
  */
-import type { TimeOf, Timestamp } from './batch';
+import type { TimeOf } from './batch';
 import { dev } from './devices';
 import {
   BATCH,
@@ -45,27 +45,13 @@ export async function openOffline<U extends TimeUnit = 'timestamp'>(
   return startOffline<TimeOf<U>>(resolveOffline(path, options));
 }
 
-/**
- * @internal prewarm()'s warm-up read (lib/warmup.ts): openOffline() with no
- * filter and the 'timestamp' time unit, whatever the application set in
- * DEFAULTS, on a thread that stays prewarmed.
- */
-export function openWarmupSavefile(path: string): Promise<CaptureSocket<Timestamp>> {
-  return startOffline<Timestamp>(resolveOffline(path, { filter: '', timeUnit: 'timestamp' }), { warmup: true });
-}
-
-function startOffline<T>(r: ResolvedOffline, runOptions?: { warmup?: boolean }): Promise<CaptureSocket<T>> {
-  return CaptureSocket.start<T>(
-    r.path,
-    r.timeUnit,
-    {
-      kind: 'offline',
-      path: r.path,
-      precision: r.precision,
-      filter: r.filter,
-      maxBatchesInFlight: r.maxBatchesInFlight,
-      batch: BATCH,
-    },
-    runOptions,
-  );
+function startOffline<T>(r: ResolvedOffline): Promise<CaptureSocket<T>> {
+  return CaptureSocket.start<T>(r.path, r.timeUnit, {
+    kind: 'offline',
+    path: r.path,
+    precision: r.precision,
+    filter: r.filter,
+    maxBatchesInFlight: r.maxBatchesInFlight,
+    batch: BATCH,
+  });
 }

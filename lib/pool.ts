@@ -15,32 +15,9 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, PcapError, toPcapError } from './errors';
 import { packageRoot } from './native';
-import type { Job, JobRequest, PoolMessage, ThreadData } from './protocol';
+import type { Job, JobRequest, PoolMessage } from './protocol';
 
 const IDLE_MS = 30_000;
-
-/** The capture threads' time slice when EWPCAP_CAPTURE_SLICE_MS does not say. */
-const DEFAULT_SLICE_MS = 20;
-
-/**
- * The time slice capture threads ask for, in ns: EWPCAP_CAPTURE_SLICE_MS
- * (0 to 100; 0 leaves the kernel's default; the kernel raises less than 0.1
- * to 0.1), else DEFAULT_SLICE_MS. A value that is not such a number is
- * reported once as a warning and not used.
- */
-export function captureSliceNs(env: NodeJS.ProcessEnv = process.env): number {
-  const text = env.EWPCAP_CAPTURE_SLICE_MS;
-  if (text === undefined || text.trim() === '') return DEFAULT_SLICE_MS * 1e6;
-  const ms = Number(text);
-  if (!Number.isFinite(ms) || ms < 0 || ms > 100) {
-    process.emitWarning(
-      `EWPCAP_CAPTURE_SLICE_MS=${JSON.stringify(text)} is not a number of milliseconds from 0 to 100; using ${DEFAULT_SLICE_MS}`,
-      { code: 'EWPCAP_CAPTURE_SLICE_MS' },
-    );
-    return DEFAULT_SLICE_MS * 1e6;
-  }
-  return Math.round(ms * 1e6);
-}
 
 /** The compiled worker entry: next to this file in dist/, or dist/ when running from sources. */
 function workerFile(): string {
@@ -66,8 +43,6 @@ export interface PoolStats {
   threads: number;
   idle: number;
   busy: number;
-  /** The time slice the last started thread reported, in ns (0: the kernel's default); undefined before one. */
-  sliceNs: number | undefined;
 }
 
 /** A job's hold on its thread; release() hands the thread back (idempotent). */
@@ -79,8 +54,6 @@ export class CaptureThreadPool {
   private readonly idle: PooledThread[] = [];
   private readonly busy = new Set<PooledThread>();
   private nextJobId = 1;
-  private sliceNs: number | undefined;
-  private threadData: ThreadData | undefined;
 
   /**
    * Runs a job on a free thread. `onExit` is called if the thread dies
@@ -92,13 +65,11 @@ export class CaptureThreadPool {
    * no idle thread and pay a worker start-up. A job posted to a thread that
    * is still finishing its previous one simply waits in its queue.
    */
-  run(job: JobRequest, onExit: (error: PcapError) => void, { warmup = false }: { warmup?: boolean } = {}): Lease {
+  run(job: JobRequest, onExit: (error: PcapError) => void): Lease {
     const thread = this.idle.pop() ?? this.spawn();
     if (thread.idleTimer) clearTimeout(thread.idleTimer);
     thread.idleTimer = undefined;
-    // prewarm()'s own warm-up read is not a thread's first job: a prewarmed
-    // thread stays kept after it.
-    if (!warmup) thread.prewarmed = false;
+    thread.prewarmed = false;
     const id = this.nextJobId++;
     thread.job = { id, onExit };
     this.busy.add(thread);
@@ -152,24 +123,18 @@ export class CaptureThreadPool {
       threads: this.idle.length + this.busy.size,
       idle: this.idle.length,
       busy: this.busy.size,
-      sliceNs: this.sliceNs,
     };
   }
 
   private spawn(): PooledThread {
-    // Read once, at the first thread: a bad value is warned about once.
-    this.threadData ??= { sliceNs: captureSliceNs() };
-    const worker = new Worker(workerFile(), { stdout: false, stderr: false, workerData: this.threadData });
+    const worker = new Worker(workerFile(), { stdout: false, stderr: false });
     let settle!: (error?: PcapError) => void;
     const ready = new Promise<void>((resolve, reject) => (settle = (e) => (e ? reject(e) : resolve())));
     ready.catch(() => undefined); // only prewarm() looks at it
     const thread: PooledThread = { worker, ready };
     worker.on('message', (message: PoolMessage) => {
       if (message.kind === 'done') this.release(thread, message.jobId);
-      else if (message.kind === 'ready') {
-        this.sliceNs = message.sliceNs;
-        settle(message.error && toPcapError(message.error));
-      }
+      else if (message.kind === 'ready') settle(message.error && toPcapError(message.error));
     });
     const lost = (why: string) => {
       settle(new PcapError(ErrorCode.EPCAP, `the capture thread ended unexpectedly: ${why}`));

@@ -131,6 +131,8 @@ export type Event =
   | { type: 'end' }
   | { type: 'failed'; error: WireError }
   | { type: 'recorded'; written: number; done: boolean }
+  /** The kernel dropped packets (lib/drops.ts): the socket's 'warning' event. */
+  | { type: 'warning'; message: string }
   | { type: 'closed' }
   | Reply;
 
@@ -147,14 +149,6 @@ export interface JobDone {
 export interface ThreadReady {
   kind: 'ready';
   error?: WireError;
-  /** The time slice the thread runs with, in ns (0: the kernel's default). */
-  sliceNs: number;
-}
-
-/** What a pool thread is started with. */
-export interface ThreadData {
-  /** The time slice to ask for, in ns (0: leave the kernel's default). */
-  sliceNs: number;
 }
 
 export type PoolMessage = JobDone | ThreadReady;

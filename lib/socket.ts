@@ -129,12 +129,7 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
   }
 
   /** @internal Use open() or openOffline(). */
-  static async start<T>(
-    name: string,
-    timeUnit: TimeUnit,
-    job: ChannelJob,
-    runOptions?: { warmup?: boolean },
-  ): Promise<CaptureSocket<T>> {
+  static async start<T>(name: string, timeUnit: TimeUnit, job: ChannelJob): Promise<CaptureSocket<T>> {
     const channel = new CaptureChannel();
     const socket = new CaptureSocket<T>(name, job.kind === 'offline', timeUnit, channel);
     channel.attach(socket);
@@ -147,7 +142,7 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
     try {
       await new Promise<void>((resolve, reject) => {
         socket.opened = { resolve, reject };
-        channel.run(job, runOptions);
+        channel.run(job);
       });
     } finally {
       socket.updateHeld();
@@ -315,6 +310,9 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
         if (event.done) {
           this.recording?.resolve(event.written);
         }
+        break;
+      case 'warning':
+        this.emit('warning', event.message);
         break;
       case 'end':
         this.ended = true;

@@ -8,7 +8,8 @@
  *   happens here, never on the main thread;
  * - a writer job answers write/flush/close messages until it is closed.
  */
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import { DropWatch, dropAdvice } from './drops';
 import { toWireError, withSubject, type WireError } from './errors';
 import { native, NextStatus, type NativeOpened } from './native';
 import {
@@ -25,7 +26,6 @@ import {
   type OfflineJob,
   type Reply,
   type Request,
-  type ThreadData,
   type ThreadReady,
   type WriterJob,
   type WriterRequest,
@@ -56,12 +56,8 @@ function openJob(job: CaptureJob | OfflineJob): NativeOpened {
   return opened;
 }
 
-/**
- * Runs a capture or savefile job to its end. `idle` is called just before the
- * job's last message: its owner hands the thread back on that message, so
- * the thread must be ready for its next job by then.
- */
-function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
+/** Runs a capture or savefile job to its end. */
+function runLoop(job: CaptureJob | OfflineJob): void {
   const { port } = job;
   const control = new Int32Array(job.control);
   let opened: NativeOpened;
@@ -69,7 +65,6 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
     opened = openJob(job);
     port.postMessage({ type: 'opened', opened });
   } catch (e) {
-    idle();
     port.postMessage({ type: 'open-failed', error: toWireError(e) });
     port.close();
     return;
@@ -88,6 +83,16 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
   let closeSeq = -1;
   let failure: WireError | undefined;
   let recorder: Recorder | undefined;
+  const drops =
+    job.kind === 'capture'
+      ? new DropWatch(() => {
+          try {
+            return native.stats(id).drop;
+          } catch {
+            return NaN; // no counter now: looked at again later
+          }
+        }, dropAdvice(job.native))
+      : undefined;
 
   const stopRecording = (): number => {
     if (!recorder) return 0;
@@ -163,6 +168,8 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
       answer(m.message as Request);
     }
     if (closeSeq >= 0) break;
+    const warning = drops?.poll(performance.now());
+    if (warning) port.postMessage({ type: 'warning', message: warning });
     if (inFlight(posted, Atomics.load(control, CONTROL_ACKED)) >= job.maxBatchesInFlight) {
       // Back-pressure: stop reading until the consumer is down to `resume`
       // batches (or a request arrives). The kernel buffer holds or drops
@@ -227,21 +234,19 @@ function runLoop(job: CaptureJob | OfflineJob, idle: () => void): void {
     failure ??= toWireError(e);
   }
   native.close(id);
-  idle();
   if (failure) port.postMessage({ type: 'failed', error: failure });
   if (closeSeq >= 0) port.postMessage({ type: 'reply', seq: closeSeq });
   port.postMessage({ type: 'closed' });
   port.close();
 }
 
-/** Runs a writer job until it is closed; `idle` and `done` as for runLoop(). */
-function runWriter(job: WriterJob, idle: () => void, done: () => void): void {
+/** Runs a writer job until it is closed; `done` when it is. */
+function runWriter(job: WriterJob, done: () => void): void {
   const { port } = job;
   let id: number;
   try {
     id = native.dumpOpen(job.path, job.linktype, job.snaplen, job.precision, job.append);
   } catch (e) {
-    idle();
     port.postMessage({ type: 'open-failed', error: toWireError(e) });
     port.close();
     done();
@@ -274,7 +279,6 @@ function runWriter(job: WriterJob, idle: () => void, done: () => void): void {
       if (request.op === 'write') writeError = toWireError(e);
       else reply.error = toWireError(e);
     }
-    if (request.op === 'close') idle();
     port.postMessage(reply);
     if (request.op === 'close') {
       port.close();
@@ -285,54 +289,19 @@ function runWriter(job: WriterJob, idle: () => void, done: () => void): void {
 
 if (parentPort) {
   const parent = parentPort;
-  // Live captures run with a long time slice, so that a waking main thread
-  // runs before the capture thread instead of queueing behind it
-  // (docs/ARCHITECTURE.md, "The capture thread's time slice"). Savefile jobs
-  // keep the kernel's default: measured, the long slice made the main thread
-  // no more punctual there and the batch reader slower. Linux 6.12 and later;
-  // elsewhere the addon answers 0 and nothing changes. A thread this thread
-  // started would inherit its slice: it starts none.
-  const { sliceNs } = (workerData ?? { sliceNs: 0 }) as ThreadData;
-  // An addon built before setThreadSlice() existed (a stale local build)
-  // must not make every open fail.
-  let supported = typeof native.setThreadSlice === 'function';
-  let asked = 0; // what this thread last asked for; 0: the kernel's default
-  let inEffect = 0; // the kernel's answer to it (it keeps slices within 0.1-100 ms)
-  const sliceFor = (kind: Job['kind']): void => {
-    const want = kind === 'capture' ? sliceNs : 0;
-    if (!supported || want === asked) return;
-    const got = native.setThreadSlice(want);
-    if (want > 0 && got === 0) {
-      supported = false; // no per-thread slices here: not asked again
-      return;
-    }
-    asked = want;
-    inEffect = want > 0 ? got : 0;
-  };
-  // Idle again: ready for a live capture (a savefile or writer job had the
-  // kernel's default slice). Done before the job's last message, on which
-  // the owner hands the thread back, and again at the end (a no-op then,
-  // unless the job ended by an exception).
-  const idle = (): void => sliceFor('capture');
   parent.on('message', (job: Job) => {
-    const done = () => {
-      idle();
-      parent.postMessage({ kind: 'done', jobId: job.jobId } satisfies JobDone);
-    };
-    sliceFor(job.kind);
+    const done = () => parent.postMessage({ kind: 'done', jobId: job.jobId } satisfies JobDone);
     if (job.kind === 'writer') {
-      runWriter(job, idle, done);
+      runWriter(job, done);
       return;
     }
     try {
-      runLoop(job, idle);
+      runLoop(job);
     } finally {
       done();
     }
   });
-  // An idle thread is ready for a live capture.
-  sliceFor('capture');
-  const ready: ThreadReady = { kind: 'ready', sliceNs: inEffect };
+  const ready: ThreadReady = { kind: 'ready' };
   // Load libpcap now, so that the first job does not wait for it (prewarm()).
   try {
     native.libVersion();
