@@ -144,6 +144,22 @@ function checkObject(options: unknown, what: string): Record<string, unknown> {
   return copy;
 }
 
+/**
+ * Named fields of an object, own or inherited (getters of a class), read
+ * once: a throwing getter or Proxy trap is EINVAL naming the field.
+ */
+export function readFields(value: object, keys: readonly string[], what: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) {
+    try {
+      copy[key] = (value as Record<string, unknown>)[key];
+    } catch (e) {
+      throw invalid(`reading ${what} field "${key}" threw: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return copy;
+}
+
 /** A string handed to libpcap as a C string: a NUL byte would silently cut it short. */
 function cString(value: string, name: string): string {
   if (value.includes('\0')) throw invalid(`${name} contains a NUL byte: ${describe(value)}`);

@@ -11,6 +11,7 @@ import {
   checkInteger,
   checkKeys,
   checkObject,
+  readFields,
   checkPath,
   describe,
   resolveLinktype,
@@ -138,7 +139,9 @@ export class SavefileWriter {
     } else {
       if (!packet || typeof packet !== 'object')
         throw invalid(`write() takes a packet { time, length?, data } or a PacketBatch, got ${describe(packet)}`);
-      const p = checkObject(packet, 'write() packet');
+      // Read by name, not by own keys: a captured packet is a class instance
+      // whose fields are getters on its prototype.
+      const p = readFields(packet, ['time', 'length', 'data'], 'write() packet');
       if (!(p.data instanceof Uint8Array))
         throw invalid(`write(): packet "data" must be a Buffer or Uint8Array, got ${describe(p.data)}`);
       const { seconds, fraction, precision } = splitTime(p.time);
