@@ -10,16 +10,29 @@ class DecodeErrorData implements DecodeError {
     readonly reason: DecodeErrorReason,
     readonly offset: number,
     readonly type: number | undefined,
-    /** @internal The message after "layer: ", or '' for a truncated header (made from need/have when read). */
+    /**
+     * @internal The message after "layer: ", or '' when it is made when read:
+     * from need/have for a truncated header, from `subject` and `type` for an
+     * unknown type.
+     */
     readonly detail: string,
     /** @internal */ readonly need: number,
     /** @internal */ readonly have: number,
+    /** @internal What the unknown `type` is a value of ('ethertype', 'IP protocol'), or ''. */
+    readonly subject: string,
   ) {}
 
-  /** Built when read: truncated packets are common and most callers never print the message. */
+  /**
+   * Built when read: truncated packets and unknown ethertypes are common
+   * (one frame in seven of the shared captures) and most callers never print
+   * the message.
+   */
   get message(): string {
-    const what =
-      this.detail !== '' ? this.detail : `header truncated: ${this.need} bytes needed, ${this.have} available`;
+    let what = this.detail;
+    if (what === '' && this.subject !== '') {
+      const value = this.subject === 'ethertype' ? '0x' + this.type!.toString(16).padStart(4, '0') : String(this.type);
+      what = `${this.subject} ${value} is not decoded`;
+    } else if (what === '') what = `header truncated: ${this.need} bytes needed, ${this.have} available`;
     return this.layer + ': ' + what;
   }
 
@@ -83,7 +96,14 @@ export class Packet implements DecodedPacket {
 
   /** @internal Records why decoding stops; returns END so decoders can `return p.fail(…)`. */
   fail(layer: LayerKind | 'link', reason: DecodeErrorReason, offset: number, message: string, type?: number): 0 {
-    this.error = new DecodeErrorData(layer, reason, offset, type, message, 0, 0);
+    this.error = new DecodeErrorData(layer, reason, offset, type, message, 0, 0, '');
+    this.payloadOffset = offset;
+    return 0;
+  }
+
+  /** @internal `type` is a value of `subject` that is not decoded: fail with 'unknown-type', the message made when read. */
+  unknownType(layer: LayerKind | 'link', offset: number, subject: 'ethertype' | 'IP protocol', type: number): 0 {
+    this.error = new DecodeErrorData(layer, 'unknown-type', offset, type, '', 0, 0, subject);
     this.payloadOffset = offset;
     return 0;
   }
@@ -91,7 +111,7 @@ export class Packet implements DecodedPacket {
   /** @internal A header of `need` bytes at `offset` does not fit in the captured bytes: fail as truncated. */
   truncated(layer: LayerKind | 'link', offset: number, need: number): 0 {
     const have = Math.max(0, this.payloadEnd - offset);
-    this.error = new DecodeErrorData(layer, 'truncated', offset, undefined, '', need, have);
+    this.error = new DecodeErrorData(layer, 'truncated', offset, undefined, '', need, have, '');
     this.payloadOffset = offset;
     return 0;
   }

@@ -100,7 +100,7 @@ export function fromEtherType(p: Packet, type: number, layer: LayerKind, at: num
     case 0x6558:
       return ETHERNET;
   }
-  return p.fail(layer, 'unknown-type', at, `ethertype 0x${type.toString(16).padStart(4, '0')} is not decoded`, type);
+  return p.unknownType(layer, at, 'ethertype', type);
 }
 
 /** The layer for an IP protocol / IPv6 next header value. */
@@ -135,7 +135,7 @@ export function fromIpProtocol(p: Packet, protocol: number, layer: LayerKind, at
     case 59:
       return IPV6_NONE;
   }
-  return p.fail(layer, 'unknown-type', at, `IP protocol ${protocol} is not decoded`, protocol);
+  return p.unknownType(layer, at, 'IP protocol', protocol);
 }
 
 /** UDP ports decoded past the UDP header (either port matches). */
