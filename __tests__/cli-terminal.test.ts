@@ -10,6 +10,7 @@ import path from 'node:path';
 import { bin, ewpcapSync, root, tcpdumpRead } from './support/cli';
 import { describeLive, T } from './support/netns';
 import { Terminal } from './support/tmux';
+import { pcapHeader } from './support/pcap';
 
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'ewpcap-terminal-'))));
@@ -43,11 +44,7 @@ describe('ewpcap read on a terminal', () => {
     );
     const data = Buffer.concat([frame, Buffer.alloc(46 - frame.length)]);
     const file = Buffer.alloc(24 + packets * (16 + data.length));
-    file.writeUInt32LE(0xa1b2c3d4, 0);
-    file.writeUInt16LE(2, 4);
-    file.writeUInt16LE(4, 6);
-    file.writeUInt32LE(65535, 16);
-    file.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
+    pcapHeader().copy(file, 0); // LINKTYPE_ETHERNET
     for (let i = 0, at = 24; i < packets; i++, at += 16 + data.length) {
       file.writeUInt32LE(1_700_000_000 + Math.floor(i / 1000), at);
       file.writeUInt32LE(i % 1000, at + 4);

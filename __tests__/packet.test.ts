@@ -9,18 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { openOffline, type Packet } from '../lib';
+import { pcapHeader } from './support/pcap';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-packet-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A classic microsecond pcap file of `count` 60-byte frames, frame i starting with i and stamped 1700000000 + i s, i µs. */
 function writeFile(count: number): string {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20);
+  const header = pcapHeader();
   const records = Buffer.alloc(count * 76, 0xa5);
   for (let i = 0; i < count; i++) {
     const at = i * 76;

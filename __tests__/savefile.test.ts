@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { captureToFile, createSavefile, diagnostics, open, openOffline, type Packet, type PacketBatch } from '../lib';
 import { describeLive, T } from './support/netns';
 import { FRAME_FILTER, framer, sendFrames, sleep } from './support/traffic';
+import { pcapHeader } from './support/pcap';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ewpcap-savefile-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -277,12 +278,7 @@ describe('reading times libpcap hands over out of range', () => {
     // (out of range; libpcap passes it on, and at nanosecond precision
     // multiplies it by 1000, past 32 bits).
     const f = file('invalid-micro.pcap');
-    const header = Buffer.alloc(24);
-    header.writeUInt32LE(0xa1b2c3d4, 0);
-    header.writeUInt16LE(2, 4);
-    header.writeUInt16LE(4, 6);
-    header.writeUInt32LE(65535, 16);
-    header.writeUInt32LE(1, 20);
+    const header = pcapHeader();
     const record = Buffer.alloc(16);
     record.writeUInt32LE(1000, 0);
     record.writeUInt32LE(4_294_968, 4);

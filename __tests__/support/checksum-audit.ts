@@ -7,15 +7,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pcapHeader } from './pcap';
 
 /** Classic pcap (microsecond, little-endian) with the frames, all of one link type. */
 export function pcapFile(linkType: number, frames: readonly Uint8Array[]): Buffer {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(linkType, 20);
+  const header = pcapHeader(linkType, 262144);
   const parts: Buffer[] = [header];
   frames.forEach((f, i) => {
     const rec = Buffer.alloc(16);
