@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'prebuilds/', 'node_modules/', 'bench/.build/', 'bench/peers/', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'api-docs/',
+      'build/',
+      'prebuilds/',
+      'node_modules/',
+      'bench/.build/',
+      'bench/peers/',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -2,11 +2,13 @@
  * The examples run as the README says (`npx tsx examples/...`), against the
  * test namespace.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { open, type Packet } from '../lib';
 import { describeLive, macOf, T } from './support/netns';
-import { sendUdp, sleep } from './support/traffic';
+import { FRAME_FILTER, framer, sendUdp, sleep } from './support/traffic';
 
 const root = path.resolve(__dirname, '..');
 
@@ -67,6 +69,32 @@ describeLive('examples', () => {
     expect(stderr).toContain('3 packets captured, 3 received by filter, 0 dropped by kernel');
   }, 60_000);
 
+  test('examples/capture.ts --count 10 prints and writes 10 packets of a 20-packet burst', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ewpcap-example-'));
+    const file = path.join(dir, 'burst.pcap');
+    const ex = runExample(['examples/capture.ts', T.dev1, FRAME_FILTER, '--count', '10', '--write', file]);
+    const tx = await open(T.dev0);
+    try {
+      await ex.ready(/listening on/);
+      const frame = framer();
+      // All 20 at once: they reach the capture thread together and come in one batch.
+      await Promise.all(Array.from({ length: 20 }, (_, i) => tx.write(frame(i))));
+      expect(await ex.exited).toBe(0);
+      const { stdout, stderr } = ex.output();
+      expect(stdout.trim().split('\n')).toHaveLength(10);
+      expect(stderr).toContain(`10 packets written to ${file}`);
+      const read = execFileSync('tcpdump', ['-n', '-r', file], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      expect(read.split('\n').filter((l) => /^\d/.test(l))).toHaveLength(10); // header lines, not tcpdump's hex dump
+    } finally {
+      ex.child.kill();
+      await tx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test('examples/icmp-resend.ts sends every ICMP packet it receives back out', async () => {
     const watch = await open(T.dev0, { filter: 'icmp', direction: 'in' });
     const sender = await open(T.dev0);
@@ -92,5 +120,24 @@ describeLive('examples', () => {
       ex?.child.kill();
       await Promise.all([watch.close(), sender.close()]);
     }
+  }, 60_000);
+});
+
+describe('examples without a device', () => {
+  test('examples/read-file.ts counts the packets of a file by ethertype, as tcpdump sees them', async () => {
+    const sample = path.join(root, 'data', 'sample.pcap');
+    const ex = runExample(['examples/read-file.ts', sample]);
+    expect(await ex.exited).toBe(0);
+    const { stdout } = ex.output();
+    const tcpdump = execFileSync('tcpdump', ['-n', '-e', '-r', sample], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const lines = tcpdump.trim().split('\n');
+    const ofType = (hex: string) => lines.filter((l) => l.includes(`(0x${hex}), length`)).length;
+    expect(stdout).toContain(`${sample}: ${lines.length} packets`);
+    expect(stdout).toContain(`ethertype 0x0800: ${ofType('0800')}`);
+    expect(stdout).toContain(`ethertype 0x86dd: ${ofType('86dd')}`);
+    expect(stdout).toContain(`ethertype 0x0806: ${ofType('0806')}`);
   }, 60_000);
 });

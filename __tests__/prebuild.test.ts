@@ -37,12 +37,92 @@ function prebuildFiles(): string[] {
 }
 
 function rebuildHint(file: string): string {
+  if (/win32-x64/.test(file)) return '`scripts/cross-win32`';
   return /linux-arm64/.test(file) ? '`npm run prebuildify:arm64`' : '`npm run prebuildify`';
+}
+
+const win32Prebuild = path.join(root, 'prebuilds', 'win32-x64', 'ewpcap.node');
+
+/**
+ * What a Windows loader sees of a PE file: machine, whether it is a DLL, the
+ * DLLs it imports and the names it exports. Reads the headers only.
+ */
+function readPe(file: string): {
+  machine: number;
+  pe32plus: boolean;
+  dll: boolean;
+  imports: string[];
+  exports: string[];
+} {
+  const b = fs.readFileSync(file);
+  if (b.toString('latin1', 0, 2) !== 'MZ') throw new Error(`${file}: not a PE file`);
+  const pe = b.readUInt32LE(0x3c);
+  if (b.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error(`${file}: no PE signature`);
+  const coff = pe + 4;
+  const sections = b.readUInt16LE(coff + 2);
+  const optional = coff + 20;
+  const optionalSize = b.readUInt16LE(coff + 16);
+  const pe32plus = b.readUInt16LE(optional) === 0x20b;
+  const directories = optional + (pe32plus ? 112 : 96);
+  const table = optional + optionalSize;
+  const offsetOf = (rva: number): number => {
+    for (let i = 0; i < sections; i++) {
+      const s = table + i * 40;
+      const va = b.readUInt32LE(s + 12);
+      if (rva >= va && rva < va + Math.max(b.readUInt32LE(s + 8), b.readUInt32LE(s + 16)))
+        return rva - va + b.readUInt32LE(s + 20);
+    }
+    throw new Error(`${file}: RVA ${rva} is in no section`);
+  };
+  const cString = (rva: number): string => {
+    const at = offsetOf(rva);
+    return b.toString('latin1', at, b.indexOf(0, at));
+  };
+  const imports: string[] = [];
+  const importRva = b.readUInt32LE(directories + 8);
+  for (let d = importRva ? offsetOf(importRva) : -1; d >= 0 && b.readUInt32LE(d + 12) !== 0; d += 20) {
+    imports.push(cString(b.readUInt32LE(d + 12)));
+  }
+  const exports: string[] = [];
+  const exportRva = b.readUInt32LE(directories);
+  if (exportRva) {
+    const e = offsetOf(exportRva);
+    const names = offsetOf(b.readUInt32LE(e + 32));
+    for (let i = 0; i < b.readUInt32LE(e + 24); i++) exports.push(cString(b.readUInt32LE(names + 4 * i)));
+  }
+  return { machine: b.readUInt16LE(coff), pe32plus, dll: (b.readUInt16LE(coff + 18) & 0x2000) !== 0, imports, exports };
 }
 
 describe('committed prebuilds', () => {
   it('include linux-x64 (glibc)', () => {
     expect(fs.existsSync(x64Prebuild)).toBe(true);
+  });
+
+  it('include win32-x64 under the name node-gyp-build picks on Windows (scripts/cross-win32)', () => {
+    expect(fs.existsSync(win32Prebuild)).toBe(true);
+    // node-gyp-build keeps a file whose dotted tags all match the running
+    // node; an untagged name matches every node on win32-x64.
+    const ngb = require('node-gyp-build') as {
+      parseTags(file: string): Record<string, unknown> | undefined;
+      matchTags(runtime: string, abi: string): (tags: Record<string, unknown> | undefined) => boolean;
+    };
+    const tags = ngb.parseTags(path.basename(win32Prebuild));
+    expect(tags).toEqual({ file: 'ewpcap.node', specificity: 0 });
+    expect(ngb.matchTags('node', process.versions.modules)(tags)).toBe(true);
+  });
+
+  it('the win32-x64 prebuild is an x64 DLL for node.exe: Node-API entry, no Npcap or MinGW runtime import', () => {
+    const pe = readPe(win32Prebuild);
+    expect({ machine: pe.machine, pe32plus: pe.pe32plus, dll: pe.dll }).toEqual({
+      machine: 0x8664,
+      pe32plus: true,
+      dll: true,
+    });
+    expect(pe.exports).toContain('napi_register_module_v1');
+    // Npcap's wpcap.dll is loaded at run time; libstdc++, libgcc and
+    // winpthread are linked in (a DLL Windows cannot find is a bare "The
+    // specified module could not be found").
+    expect(pe.imports.map((d) => d.toLowerCase()).sort()).toEqual(['kernel32.dll', 'msvcrt.dll', 'node.exe']);
   });
 
   onLinuxX64('the linux-x64 prebuild was built from the current addon sources', () => {

@@ -5,6 +5,7 @@
  * into it and stay valid for as long as anyone holds them, unless the batch
  * is released (release()), which hands the memory back to the capture thread.
  */
+import { decode, type DecodedPacket } from './decode';
 import { ErrorCode, PcapError, invalid } from './errors';
 import { native } from './native';
 import { describe, type TimeUnit } from './options';
@@ -52,6 +53,22 @@ export interface Packet<T = Timestamp> {
   length: number;
   /** The captured bytes. Never reused or overwritten: keep it as long as you like. */
   data: Buffer;
+  /** Decodes the packet's layers: `decode(datalink, data)` of `ewpcap/decode`. */
+  decode(): DecodedPacket;
+}
+
+/** Packets are of a class so that decode() is one method on the prototype, not a closure per packet. */
+class CapturedPacket<T> implements Packet<T> {
+  constructor(
+    public datalink: number,
+    public time: T,
+    public length: number,
+    public data: Buffer,
+  ) {}
+
+  decode(): DecodedPacket {
+    return decode(this.datalink, this.data);
+  }
 }
 
 export type Precision = 'micro' | 'nano';
@@ -192,6 +209,19 @@ export class PacketBatch {
     return this.dataAt(i);
   }
 
+  /**
+   * Decodes packet i in place (`decode(datalink, bytes, offset(i), caplen(i))`
+   * of `ewpcap/decode`): no Buffer view is made; the layers' offsets are
+   * indexes into `bytes`. For the fast path on a batch, pass the same
+   * arguments to a FlowDecoder. Decoded layers read the batch's memory: do
+   * not keep them past release().
+   */
+  decode(i: number): DecodedPacket {
+    this.check(i);
+    const r = HEADER_WORDS + i * RECORD_WORDS;
+    return decode(this.datalink, this.bytes, this.dataStart + this.words[r + R_OFFSET]!, this.words[r + R_CAPLEN]!);
+  }
+
   /** Packet i's timestamp in a time unit. */
   time<U extends TimeUnit>(i: number, unit: U): TimeOf<U> {
     this.check(i, unit);
@@ -238,7 +268,7 @@ export class PacketBatch {
 
   /** @internal packet() for the socket, which may still deliver a batch its 'batch' listener released. */
   packetAt<U extends TimeUnit>(i: number, unit: U): Packet<TimeOf<U>> {
-    return { datalink: this.datalink, time: this.timeAt(i, unit), length: this.lengthAt(i), data: this.dataAt(i) };
+    return new CapturedPacket(this.datalink, this.timeAt(i, unit), this.lengthAt(i), this.dataAt(i));
   }
 
   private lengthAt(i: number): number {

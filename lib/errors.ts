@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import { DEDICATED_NODE, dedicatedNodeCommands } from './privileges';
+
 /**
  * The one error class of the library. Match on `err.code`, not on
  * `instanceof`: a test runner or a second copy of the package may load this
@@ -43,8 +46,21 @@ const PERMISSION_HINT =
     ? 'Npcap may be installed to restrict capture to Administrators: run as Administrator or reinstall Npcap without that option.'
     : process.platform === 'darwin'
       ? 'Capture needs read access to /dev/bpf*: run with sudo, or install Wireshark\'s "ChmodBPF" helper.'
-      : 'Capture needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode): run as root, or grant them to node with ' +
-        '`sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v node)")"`.';
+      : 'Capture needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode): run as root, or give them to a copy of ' +
+        "node that only the pcap group may run, as Wireshark does with dumpcap (not to the system's node, which would " +
+        'let every script of every user capture and inject): `' +
+        dedicatedNodeCommands(nodeExecutable()).join(' && ') +
+        '`, log in again, and run your script with ' +
+        DEDICATED_NODE +
+        '.';
+
+function nodeExecutable(): string {
+  try {
+    return realpathSync(process.execPath);
+  } catch {
+    return process.execPath;
+  }
+}
 
 /**
  * Turns whatever crossed the native or thread boundary (an Error with a

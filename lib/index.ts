@@ -4,7 +4,8 @@
  */
 export { CaptureSocket } from './socket';
 export { open, openOffline } from './open';
-export type { Stats, Datalink, TimestampType, RecordOptions } from './socket';
+export type { RecordOptions } from './socket';
+export type { Stats, Datalink, TimestampType } from './stats';
 export type { CaptureSocketEvents, ListenerOf } from './events';
 export { dev, getifaddrs, libVersion } from './devices';
 export { compile, BpfProgram, type BpfInstruction, type CompileOptions } from './bpf';

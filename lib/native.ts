@@ -36,11 +36,8 @@ export interface NativeOpenOptions {
   tstampType: number;
 }
 
-export interface NativeDatalink {
-  value: number;
-  name: string;
-  description: string;
-}
+export type { Datalink as NativeDatalink, Stats as NativeStats } from './stats';
+import type { Datalink as NativeDatalink, Stats as NativeStats } from './stats';
 
 export interface NativeOpened {
   id: number;
@@ -50,13 +47,6 @@ export interface NativeOpened {
   snaplen: number;
   netmask: number;
   warning?: string;
-}
-
-export interface NativeStats {
-  recv: number;
-  drop: number;
-  ifdrop: number;
-  capt: number;
 }
 
 export interface BatchLayout {
