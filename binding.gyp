@@ -10,7 +10,8 @@
         "addon/registry.cc",
         "addon/devices.cc",
         "addon/filter.cc",
-        "addon/savefile.cc"
+        "addon/savefile.cc",
+        "addon/savefile_stream.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -70,6 +70,13 @@ struct CaptureHandle {
   // A savefile's stdio buffer (see openSavefile in savefile.cc); libpcap's
   // FILE uses it until pcap_close, which the destructor calls first.
   std::unique_ptr<char[]> fileBuffer;
+  // A savefile on a FIFO, pipe or terminal (savefile_stream.cc): its read
+  // state, owned by libpcap's FILE. Null for regular files and live devices.
+  void* stream = nullptr;
+  // Set by a close request only (wake(id, true)): ends a stream read that
+  // waits in the middle of a packet. Other wake-ups leave such a read be,
+  // since giving up there would lose the packet.
+  std::atomic<bool> stopRequested{false};
 
   // Set by wake() from any thread; the capture loop returns to JavaScript
   // as soon as it sees it.

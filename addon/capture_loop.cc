@@ -8,6 +8,7 @@
 #include "batch_layout.h"
 #include "capture.h"
 #include "errors.h"
+#include "savefile_stream.h"
 
 #ifdef _WIN32
 #include <windows.h>
@@ -274,8 +275,32 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     // by more than a few packets.
     uint32_t room = maxPackets - h->count;
     if (h->offline && room > 64) room = 64;
+    if (h->stream) {
+      // A FIFO, pipe or terminal: read only what has arrived, one packet at
+      // a time (libpcap would wait for all `room`), and hand over what was
+      // read as soon as the writer pauses.
+      int ready = waitSavefileStream(h.get(), h->count > 0 ? 0 : kLivenessMs);
+      if (ready < 0) throwError(env, "EPCAP", std::string("poll: ") + strerror(errno));
+      if (ready == 2) {
+#ifndef _WIN32
+        drainWakeChannel(h.get());
+#endif
+        continue;  // wakeRequested is looked at above
+      }
+      if (ready == 0) {
+        if (h->count > 0) return flush();
+        return Napi::Number::New(env, 0);  // JavaScript's turn (Worker.terminate)
+      }
+      room = 1;
+    }
     int n =
         lib.pcap_dispatch(h->pcap, static_cast<int>(room), collectPacket, reinterpret_cast<unsigned char*>(h.get()));
+    if (n < 0 && h->stopRequested.load()) {
+      // A close ended a read that waited in the middle of a packet: not an
+      // error of the capture's.
+      if (h->count > 0) return flush();
+      return Napi::Number::New(env, 0);
+    }
     if (n < 0 && n != pcapabi::ERROR_BREAK) {
       std::string message = pcapError(lib, h->pcap, n);
       if (h->count > 0) {
@@ -374,8 +399,10 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
   }
 }
 
+// wake(id, stop?): `stop` for a close request (see stopRequested).
 Napi::Value Wake(const Napi::CallbackInfo& info) {
   std::shared_ptr<CaptureHandle> h = findHandle(handleIdArg(info));
+  if (h && info.Length() > 1 && info[1].ToBoolean().Value()) h->stopRequested.store(true);
   if (h) h->wake();
   return info.Env().Undefined();
 }

@@ -6,6 +6,7 @@
 #include <mutex>
 #ifndef _WIN32
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 #ifdef __linux__
@@ -18,6 +19,7 @@
 #include "capture.h"
 #include "errors.h"
 #include "owned.h"
+#include "savefile_stream.h"
 
 namespace {
 
@@ -83,8 +85,41 @@ constexpr size_t kSavefileBuffer = 256 * 1024;
 // a large stdio buffer, and handed to libpcap (pcap_fopen_offline*); "-"
 // (standard input) and any file that cannot be opened go to
 // pcap_open_offline*, so that libpcap reports the failure in its own words.
+// On Linux a FIFO, pipe, socket or terminal (and "-" when standard input is
+// one) is read through a stream of our own (savefile_stream.cc), *stream set:
+// O_NONBLOCK keeps open() from waiting for a FIFO's writer, and the stream's
+// reads wait with poll(), bounded by close and exit.
 pcap_t* openSavefile(const Libpcap& lib, const std::string& path, int precision, char* errbuf,
-                     std::unique_ptr<char[]>* buffer) {
+                     std::unique_ptr<char[]>* buffer, void** stream) {
+  auto fopenOffline = [&](FILE* file) {
+    return lib.pcap_fopen_offline_with_tstamp_precision
+               ? lib.pcap_fopen_offline_with_tstamp_precision(file, precision, errbuf)
+               : lib.pcap_fopen_offline(file, errbuf);
+  };
+#ifdef __linux__
+  {
+    int fd = -1;
+    struct stat st;
+    if (path == "-") {
+      if (fstat(0, &st) == 0 && !S_ISREG(st.st_mode)) fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+    } else if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    }
+    if (fd >= 0) {
+      FILE* file = openSavefileStream(fd, stream);
+      if (file) {
+        pcap_t* p = fopenOffline(file);
+        if (!p) {
+          fclose(file);  // libpcap leaves the FILE to its caller when it fails
+          *stream = nullptr;
+        }
+        return p;
+      }
+    }
+  }
+#else
+  (void)stream;
+#endif
 #ifndef _WIN32
   if (path != "-") {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -105,9 +140,7 @@ pcap_t* openSavefile(const Libpcap& lib, const std::string& path, int precision,
       // batches with release() 166 -> 144 ms, after prewarm() 128 -> 115 ms.
       __fsetlocking(file, FSETLOCKING_BYCALLER);
 #endif
-      pcap_t* p = lib.pcap_fopen_offline_with_tstamp_precision
-                      ? lib.pcap_fopen_offline_with_tstamp_precision(file, precision, errbuf)
-                      : lib.pcap_fopen_offline(file, errbuf);
+      pcap_t* p = fopenOffline(file);
       if (p) {
         *buffer = std::move(storage);
       } else {
@@ -132,13 +165,20 @@ Napi::Value OpenOffline(const Napi::CallbackInfo& info) {
   int precision = info[1].As<Napi::Number>().Int32Value();
   char errbuf[pcapabi::ERRBUF_SIZE] = {0};
   std::unique_ptr<char[]> buffer;
-  pcap_t* p = openSavefile(lib, path, precision, errbuf, &buffer);
+  void* stream = nullptr;
+  pcap_t* p = openSavefile(lib, path, precision, errbuf, &buffer, &stream);
   if (!p) {
+    if (shuttingDown()) throwError(env, "ECLOSED", "the process is exiting");
     throwError(env, "EPCAP", errbuf);
   }
   auto h = std::make_shared<CaptureHandle>();
   h->lib = &lib;
   h->pcap = p;
+  if (stream) {
+    attachSavefileStream(stream, h.get());
+    std::string error;
+    if (!createWakeChannel(h.get(), &error)) throwError(env, "EPCAP", error);
+  }
   h->fileBuffer = std::move(buffer);
   h->owner = env;
   h->offline = true;

@@ -129,7 +129,7 @@ export class CaptureChannel {
   /** Asks the thread to close the capture (no reply: it answers with 'closed'). */
   close(): void {
     this.port.postMessage({ op: 'close', seq: 0 } satisfies Request);
-    this.signal();
+    this.signal(true);
   }
 
   /** Rejects every pending request (the capture closed). */
@@ -167,10 +167,10 @@ export class CaptureChannel {
   }
 
   /** Makes the capture thread look at its port: wakes it whether it sleeps for back-pressure or in libpcap. */
-  private signal(): void {
+  private signal(closing = false): void {
     Atomics.add(this.control, CONTROL_SIGNAL, 1);
     Atomics.notify(this.control, CONTROL_SIGNAL);
-    if (this.id > 0) native.wake(this.id);
+    if (this.id > 0) native.wake(this.id, closing);
   }
 
   private flushWrites(): void {

@@ -80,7 +80,8 @@ export interface NativeAddon {
     posted: number,
     spare?: ArrayBuffer,
   ): ArrayBuffer | number;
-  wake(id: number): void;
+  /** `stop` for a close request: also ends a savefile stream read waiting mid-packet. */
+  wake(id: number, stop?: boolean): void;
   shutdown(): void;
   close(id: number): void;
   stats(id: number): NativeStats;

@@ -116,11 +116,12 @@ function main() {
     },
   );
   if (process.argv.slice(2).length === 0) {
-    failed ||= run(
+    const fuzzFailed = run(
       process.execPath,
       [path.join(__dirname, 'fuzz.js'), '--scale', process.env.EWPCAP_ASAN_FUZZ_SCALE ?? '0.2'],
       { env, cwd: root },
     );
+    failed = failed || fuzzFailed; // the fuzzer runs even when a suite failed
   }
   const found = fs.readdirSync(reports);
   for (const f of found) process.stderr.write(fs.readFileSync(path.join(reports, f), 'utf8'));
