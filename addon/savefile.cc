@@ -91,18 +91,23 @@ constexpr size_t kSavefileBuffer = 256 * 1024;
 // reads wait with poll(), bounded by close and exit.
 pcap_t* openSavefile(const Libpcap& lib, const std::string& path, int precision, char* errbuf,
                      std::unique_ptr<char[]>* buffer, void** stream) {
+#ifndef _WIN32
   auto fopenOffline = [&](FILE* file) {
     return lib.pcap_fopen_offline_with_tstamp_precision
                ? lib.pcap_fopen_offline_with_tstamp_precision(file, precision, errbuf)
                : lib.pcap_fopen_offline(file, errbuf);
   };
+#endif
 #ifdef __linux__
   {
     int fd = -1;
-    struct stat st;
+    // statx (glibc 2.28), not stat: glibc 2.33 gave stat and fstat new
+    // symbols, above the glibc 2.28 the prebuilds promise.
+    struct statx st;
     if (path == "-") {
-      if (fstat(0, &st) == 0 && !S_ISREG(st.st_mode)) fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
-    } else if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+      if (statx(0, "", AT_EMPTY_PATH, STATX_TYPE, &st) == 0 && !S_ISREG(st.stx_mode)) fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+    } else if (statx(AT_FDCWD, path.c_str(), 0, STATX_TYPE, &st) == 0 && !S_ISREG(st.stx_mode) &&
+               !S_ISDIR(st.stx_mode)) {
       fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     }
     if (fd >= 0) {
