@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openOffline } from '../lib';
+import { pcapHeader } from './support/pcap';
 
 const linux = process.platform === 'linux';
 const describeLinux = linux ? describe : describe.skip;
@@ -32,12 +33,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A microsecond Ethernet savefile with one 60-byte packet. */
 function onePacketFile(): string {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20);
+  const header = pcapHeader();
   const record = Buffer.alloc(16);
   record.writeUInt32LE(1700000000, 0);
   record.writeUInt32LE(123456, 4);
