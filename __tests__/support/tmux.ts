@@ -29,7 +29,14 @@ export class Terminal {
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    // The pane runs the command with bash whatever the user's login shell:
+    // Ctrl-C reaches the shell too, and dash (Debian's /bin/sh) dies of it at
+    // once, closing the pane and with it the server before the command has
+    // printed its last lines; bash waits for the command and goes on.
+    return execFileSync('tmux', ['-L', this.socket, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, SHELL: '/bin/bash' },
+    });
   }
 
   /** The visible screen, one string per row, trailing blank rows dropped. */
