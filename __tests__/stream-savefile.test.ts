@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openOffline } from '../lib';
+import { diagnostics, openOffline } from '../lib';
 import { pcapHeader } from './support/pcap';
 
 const linux = process.platform === 'linux';
@@ -168,6 +168,97 @@ describeLinux('a savefile on a FIFO with no writer', () => {
     expect(delay).not.toBe('timeout');
     expect(delay).toBeGreaterThanOrEqual(0);
     expect(delay).toBeLessThan(2000);
+  });
+});
+
+/** This process's descriptors open on `target`. */
+function descriptorsOn(target: string): number {
+  let n = 0;
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === target) n++;
+    } catch {
+      // closed meanwhile (the directory's own descriptor)
+    }
+  }
+  return n;
+}
+
+/** Resolves once this process holds a descriptor on `target` (false after `ms`). */
+async function opened(target: string, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    if (descriptorsOn(target) > 0) return true;
+  }
+  return false;
+}
+
+/** A user's own Worker running `script` with `openOffline`, `fifo` and `parentPort` in scope. */
+function userWorker(script: string, target: string): Worker {
+  return new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     const { openOffline } = require(${JSON.stringify(dist)});
+     const fifo = ${JSON.stringify(target)};
+     ${script}`,
+    { eval: true },
+  );
+}
+
+/** Ends a FIFO reader's wait for a writer, if any reader still waits (a failed test's leftover). */
+function releaseFifo(target: string): void {
+  try {
+    fs.closeSync(fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  } catch {
+    // ENXIO: no reader left
+  }
+}
+
+describeLinux("the end of a user's worker reading a FIFO", () => {
+  test('terminate() settles while the writer stalls in the middle of a packet', async () => {
+    const target = fifo();
+    stallingWriter(target, 30);
+    const handles = diagnostics().handles;
+    const worker = userWorker(`openOffline(fifo).then(() => parentPort.postMessage('opened'));`, target);
+    expect(await within(new Promise((resolve) => worker.once('message', resolve)), 5000)).toBe('opened');
+    // The capture thread is now waiting for the rest of the packet.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const start = Date.now();
+    expect(await within(worker.terminate(), 3000)).not.toBe('timeout');
+    expect(Date.now() - start).toBeLessThan(1500);
+    expect(diagnostics().handles).toBe(handles);
+    expect(descriptorsOn(target)).toBe(0);
+  });
+
+  test('process.exit() in it settles while the writer stalls in the middle of a packet', async () => {
+    const target = fifo();
+    stallingWriter(target, 30);
+    const worker = userWorker(
+      `openOffline(fifo).then(() => setTimeout(() => { parentPort.postMessage('exiting'); process.exit(0); }, 300));`,
+      target,
+    );
+    expect(await within(new Promise((resolve) => worker.once('message', resolve)), 5000)).toBe('exiting');
+    const start = Date.now();
+    expect(await within(new Promise((resolve) => worker.once('exit', resolve)), 3000)).toBe(0);
+    expect(Date.now() - start).toBeLessThan(1500);
+    expect(descriptorsOn(target)).toBe(0);
+  });
+
+  test('terminate() settles while openOffline() waits for a writer', async () => {
+    const target = fifo();
+    const handles = diagnostics().handles;
+    const worker = userWorker(`openOffline(fifo).catch(() => {});`, target);
+    try {
+      // The capture thread has opened the FIFO and waits for its header.
+      expect(await opened(target, 5000)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const start = Date.now();
+      expect(await within(worker.terminate(), 3000)).not.toBe('timeout');
+      expect(Date.now() - start).toBeLessThan(1500);
+      expect(diagnostics().handles).toBe(handles);
+      expect(descriptorsOn(target)).toBe(0);
+    } finally {
+      releaseFifo(target);
+      await worker.terminate();
+    }
   });
 });
 

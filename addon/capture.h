@@ -113,6 +113,10 @@ void closeHandlesOwnedBy(napi_env env);
 void shutdownAllHandles();
 // Whether shutdownAllHandles() was called.
 bool shuttingDown();
+// Whether the calling thread's environment is being torn down
+// (Worker.terminate() or process.exit() in a worker) while a native call of
+// that thread waits. Call only on that thread, inside one of its calls.
+bool environmentStopping(napi_env env);
 // The registered handle `id`, or ECLOSED thrown to JavaScript.
 std::shared_ptr<CaptureHandle> requireHandle(Napi::Env env, uint32_t id);
 // The handle id every per-handle function takes first.

@@ -295,9 +295,9 @@ Napi::Value Next(const Napi::CallbackInfo& info) {
     }
     int n =
         lib.pcap_dispatch(h->pcap, static_cast<int>(room), collectPacket, reinterpret_cast<unsigned char*>(h.get()));
-    if (n < 0 && h->stopRequested.load()) {
-      // A close ended a read that waited in the middle of a packet: not an
-      // error of the capture's.
+    if (n < 0 && (h->stopRequested.load() || (h->stream && savefileStreamAbandoned(h->stream)))) {
+      // A close, the process's exit or the end of this thread ended a read
+      // that waited in the middle of a packet: not an error of the capture's.
       if (h->count > 0) return flush();
       return Napi::Number::New(env, 0);
     }

@@ -93,6 +93,22 @@ void shutdownAllHandles() {
 
 bool shuttingDown() { return shutdownRequested.load(); }
 
+// Node sets no flag a native call can read when it stops a worker: it only
+// makes Node-API refuse, from that moment, every call that may run
+// JavaScript, and it joins the worker's own child threads (our capture
+// threads) before the cleanup hooks run. So a call that may run JavaScript
+// (a property look-up, running none here) is the probe: it fails with
+// napi_pending_exception (napi_cannot_run_js from Node-API 10). A failure
+// with an exception already pending is that exception's, not a stop.
+bool environmentStopping(napi_env env) {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return false;
+  napi_value global;
+  if (napi_get_global(env, &global) != napi_ok) return false;
+  bool has = false;
+  return napi_has_named_property(env, global, "undefined", &has) != napi_ok;
+}
+
 std::shared_ptr<CaptureHandle> requireHandle(Napi::Env env, uint32_t id) {
   std::shared_ptr<CaptureHandle> h = findHandle(id);
   if (!h) throwError(env, "ECLOSED", "the capture handle is closed");

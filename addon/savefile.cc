@@ -88,8 +88,9 @@ constexpr size_t kSavefileBuffer = 256 * 1024;
 // On Linux a FIFO, pipe, socket or terminal (and "-" when standard input is
 // one) is read through a stream of our own (savefile_stream.cc), *stream set:
 // O_NONBLOCK keeps open() from waiting for a FIFO's writer, and the stream's
-// reads wait with poll(), bounded by close and exit.
-pcap_t* openSavefile(const Libpcap& lib, const std::string& path, int precision, char* errbuf,
+// reads wait with poll(), bounded by close, exit and the end of `env`'s
+// thread.
+pcap_t* openSavefile(const Libpcap& lib, napi_env env, const std::string& path, int precision, char* errbuf,
                      std::unique_ptr<char[]>* buffer, void** stream) {
 #ifndef _WIN32
   auto fopenOffline = [&](FILE* file) {
@@ -111,7 +112,7 @@ pcap_t* openSavefile(const Libpcap& lib, const std::string& path, int precision,
       fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     }
     if (fd >= 0) {
-      FILE* file = openSavefileStream(fd, stream);
+      FILE* file = openSavefileStream(fd, env, stream);
       if (file) {
         pcap_t* p = fopenOffline(file);
         if (!p) {
@@ -123,6 +124,7 @@ pcap_t* openSavefile(const Libpcap& lib, const std::string& path, int precision,
     }
   }
 #else
+  (void)env;
   (void)stream;
 #endif
 #ifndef _WIN32
@@ -171,9 +173,9 @@ Napi::Value OpenOffline(const Napi::CallbackInfo& info) {
   char errbuf[pcapabi::ERRBUF_SIZE] = {0};
   std::unique_ptr<char[]> buffer;
   void* stream = nullptr;
-  pcap_t* p = openSavefile(lib, path, precision, errbuf, &buffer, &stream);
+  pcap_t* p = openSavefile(lib, env, path, precision, errbuf, &buffer, &stream);
   if (!p) {
-    if (shuttingDown()) throwError(env, "ECLOSED", "the process is exiting");
+    if (shuttingDown() || environmentStopping(env)) throwError(env, "ECLOSED", "the process or thread is exiting");
     throwError(env, "EPCAP", errbuf);
   }
   auto h = std::make_shared<CaptureHandle>();

@@ -24,11 +24,15 @@ constexpr size_t kChunk = 64 * 1024;
 
 struct Stream {
   int fd = -1;
+  // The environment whose thread reads the stream (in openOffline and
+  // next() only): its end ends a waiting read.
+  napi_env reader = nullptr;
   CaptureHandle* handle = nullptr;  // set once registered; owns the FILE
   char buffer[kChunk];
   size_t start = 0;
   size_t end = 0;
-  bool ended = false;  // read(2) said end of file
+  bool ended = false;      // read(2) said end of file
+  bool abandoned = false;  // a read gave up: close, exit or the reader's end
 };
 
 bool stopped(const Stream& s) { return shuttingDown() || (s.handle && s.handle->stopRequested.load()); }
@@ -36,8 +40,11 @@ bool stopped(const Stream& s) { return shuttingDown() || (s.handle && s.handle->
 // Fills the buffer once, waiting for data in slices. 1: data or end of
 // file; -1: stopped or failed (errno set).
 int fill(Stream& s) {
-  for (;;) {
-    if (stopped(s)) {
+  for (bool waited = false;; waited = true) {
+    // The environment is probed only once a slice passed without data: its
+    // probe costs a property look-up, and a flowing pipe returns soon anyway.
+    if (stopped(s) || (waited && s.reader && environmentStopping(s.reader))) {
+      s.abandoned = true;
       errno = EINTR;
       return -1;
     }
@@ -78,9 +85,10 @@ int streamClose(void* cookie) {
 
 }  // namespace
 
-FILE* openSavefileStream(int fd, void** stream) {
+FILE* openSavefileStream(int fd, napi_env reader, void** stream) {
   Stream* s = new Stream();
   s->fd = fd;
+  s->reader = reader;
   cookie_io_functions_t io = {streamRead, nullptr, nullptr, streamClose};
   FILE* file = fopencookie(s, "rb", io);
   if (!file) {
@@ -100,6 +108,8 @@ void attachSavefileStream(void* stream, CaptureHandle* handle) {
   handle->stream = stream;
 }
 
+bool savefileStreamAbandoned(void* stream) { return static_cast<Stream*>(stream)->abandoned; }
+
 int waitSavefileStream(CaptureHandle* h, int timeoutMs) {
   Stream* s = static_cast<Stream*>(h->stream);
   if (s->start < s->end || s->ended) return 1;
@@ -115,12 +125,13 @@ int waitSavefileStream(CaptureHandle* h, int timeoutMs) {
 
 #else
 
-FILE* openSavefileStream(int fd, void** stream) {
+FILE* openSavefileStream(int fd, napi_env, void** stream) {
   (void)fd;
   (void)stream;
   return nullptr;
 }
 void attachSavefileStream(void*, CaptureHandle*) {}
+bool savefileStreamAbandoned(void*) { return false; }
 int waitSavefileStream(CaptureHandle*, int) { return 1; }
 
 #endif
