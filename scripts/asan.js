@@ -34,6 +34,7 @@ const SUITES = [
   '__tests__/bpf.test.ts',
   '__tests__/captures.test.ts',
   '__tests__/capture.test.ts',
+  '__tests__/stream-savefile.test.ts',
   // Not lifecycle.test.ts: its bounds on exit and close times (3 s) are for
   // the normal build; a sanitized node starts ~3x slower (4.8-5.1 s seen).
 ];
