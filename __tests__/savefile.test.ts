@@ -298,3 +298,35 @@ describe('reading times libpcap hands over out of range', () => {
     expect(await first('timestamp')).toEqual({ sec: 1004, usec: 294_968 });
   });
 });
+
+describe('records with no bytes', () => {
+  test('a packet of caplen 0 is delivered with empty data and its wire length, in a file of them only', async () => {
+    // Two records that captured nothing of 60-byte packets, then one that did.
+    // A batch that holds no bytes yet has a null data pointer; a zero-length
+    // copy to it was undefined behaviour, which npm run test:asan (UBSan,
+    // halting) reports: this test failed there before the copy was skipped.
+    const f = file('caplen0.pcap');
+    const record = (sec: number, caplen: number) => {
+      const r = Buffer.alloc(16);
+      r.writeUInt32LE(sec, 0);
+      r.writeUInt32LE(caplen, 8);
+      r.writeUInt32LE(60, 12);
+      return r;
+    };
+    for (const snaplen of [65535, 0]) {
+      fs.writeFileSync(
+        f,
+        Buffer.concat([pcapHeader(1, snaplen), record(1, 0), record(2, 0), record(3, 2), Buffer.from([7, 8])]),
+      );
+      const s = await openOffline(f);
+      const got: [number, number][] = [];
+      s.on('packet', (p: Packet) => got.push([p.data.length, p.length]));
+      await new Promise((resolve) => s.once('end', resolve));
+      expect(got).toEqual([
+        [0, 60],
+        [0, 60],
+        [2, 60],
+      ]);
+    }
+  });
+});

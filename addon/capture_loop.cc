@@ -107,8 +107,9 @@ namespace {
 void collectPacket(unsigned char* user, const struct pcap_pkthdr* header, const unsigned char* bytes) {
   CaptureHandle* h = reinterpret_cast<CaptureHandle*>(user);
   uint32_t offset = static_cast<uint32_t>(h->data.size());
-  // A zero-length packet may come with a null `bytes`: memcpy from null is
-  // undefined behaviour even for 0 bytes (UBSan reported it).
+  // No copy for a zero-length packet: the scratch space of a batch that
+  // holds no bytes yet appends at a null pointer, and memcpy to or from null
+  // is undefined behaviour even for 0 bytes (UBSan reported it).
   if (header->caplen > 0) memcpy(h->data.append(header->caplen), bytes, header->caplen);
   uint32_t rec[batch::kRecordWords];
   // Classic pcap files store seconds as an unsigned 32-bit number, but
