@@ -100,13 +100,21 @@ bool shuttingDown() { return shutdownRequested.load(); }
 // (a property look-up, running none here) is the probe: it fails with
 // napi_pending_exception (napi_cannot_run_js from Node-API 10). A failure
 // with an exception already pending is that exception's, not a stop.
+// Its handles go in a scope of their own: a writer stalled in the middle of a
+// packet keeps one native call probing every 250 ms for as long as it stalls.
 bool environmentStopping(napi_env env) {
   bool pending = false;
   if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return false;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
+  bool stopping = false;
   napi_value global;
-  if (napi_get_global(env, &global) != napi_ok) return false;
-  bool has = false;
-  return napi_has_named_property(env, global, "undefined", &has) != napi_ok;
+  if (napi_get_global(env, &global) == napi_ok) {
+    bool has = false;
+    stopping = napi_has_named_property(env, global, "undefined", &has) != napi_ok;
+  }
+  napi_close_handle_scope(env, scope);
+  return stopping;
 }
 
 std::shared_ptr<CaptureHandle> requireHandle(Napi::Env env, uint32_t id) {
