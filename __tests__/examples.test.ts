@@ -2,30 +2,19 @@
  * The examples run as the README says (`npx tsx examples/...`), against the
  * test namespace.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { open, type Packet } from '../lib';
+import { watched } from './support/cli';
 import { describeLive, macOf, T } from './support/netns';
 import { FRAME_FILTER, framer, sendUdp, sleep } from './support/traffic';
 
 const root = path.resolve(__dirname, '..');
 
 function runExample(args: string[]) {
-  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const ready = async (pattern: RegExp) => {
-    for (let i = 0; i < 300 && !pattern.test(stderr + stdout); i++) await sleep(50);
-  };
-  return { child, exited, ready, output: () => ({ stdout, stderr }) };
+  return watched(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), ...args], root);
 }
 
 /** An ICMP echo request frame from veth0 to the peer behind veth1. */

@@ -16,15 +16,15 @@ export function ewpcapSync(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSy
 }
 
 /** A running process: its output so far, its exit, and a wait for a pattern in its output. */
-export function watched(cmd: string, args: string[]) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function watched(cmd: string, args: string[], cwd?: string) {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const ready = async (pattern: RegExp) => {
-    for (let i = 0; i < 400 && !pattern.test(stderr + stdout); i++) await sleep(25);
+    for (let i = 0; i < 600 && !pattern.test(stderr + stdout); i++) await sleep(25);
     if (!pattern.test(stderr + stdout)) throw new Error(`no ${pattern} in the output of ${cmd}: ${stderr}${stdout}`);
   };
   return { child, exited, ready, output: () => ({ stdout, stderr }) };
