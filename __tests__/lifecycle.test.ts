@@ -88,6 +88,22 @@ describeLive('lifecycle', () => {
     expect(refd.signal).toBe('SIGTERM'); // still running when the timeout hit
   });
 
+  test("awaiting close() of an unref()'d socket settles before the process exits", () => {
+    const r = runChild(
+      `const m = require('./dist');
+       m.open(${JSON.stringify(T.dev1)}, { timeout: 'infinity' }).then(async (s) => {
+         s.on('packet', () => {});
+         s.unref();
+         await s.close();
+         console.log('closed', m.diagnostics().handles);
+       });`,
+      [],
+      10_000,
+    );
+    expect({ status: r.status, stdout: r.stdout.trim() }).toEqual({ status: 0, stdout: 'closed 0' });
+    expect(r.elapsed).toBeLessThan(3000);
+  });
+
   test.each(['immediate', 'infinity'] as const)(
     'process.exit() with an open socket (timeout %s) leaves no hang',
     (timeout) => {

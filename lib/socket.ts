@@ -241,7 +241,9 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
 
   /**
    * Stops the capture and frees the handle (on the capture thread). Pending
-   * reads reject with ECLOSED, as does every later call. Idempotent.
+   * reads reject with ECLOSED, as does every later call. Idempotent. The
+   * socket keeps the process alive until it has closed, even if unref()'d,
+   * so an awaited close() always settles.
    */
   close(): Promise<void> {
     if (this.closed) return this.closed;
@@ -255,6 +257,9 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
     finalizer.unregister(this);
     this.enter('closing');
     this.updateHeld(); // until 'closed' arrives, the pending close() holds the socket
+    // As a closing libuv handle keeps the loop alive: without this, an
+    // unref()'d socket let the process exit with `await close()` unsettled.
+    this.channel.ref();
     this.rejectReaders(() => this.closedError());
     this.channel.close();
     return this.closed;
