@@ -241,6 +241,29 @@ export const cases: Case[] = [
     payload,
   },
   {
+    name: 'RAW IPv4 / IPv4 (IP in IP) / ICMP echo reply',
+    linkType: LinkType.RAW,
+    layers: [
+      { kind: 'ipv4', src: '192.0.2.1', dst: '192.0.2.2' },
+      { kind: 'ipv4', src: '10.1.0.1', dst: '10.1.0.2', ttl: 9 },
+      { kind: 'icmp', type: 0, identifier: 5, sequence: 6 },
+    ],
+    payload,
+  },
+  {
+    name: 'Ethernet / IPv4 / GRE (transparent Ethernet bridging) / Ethernet / IPv6 / UDP',
+    linkType: LinkType.EN10MB,
+    layers: [
+      { kind: 'ethernet', dst: MAC_B, src: MAC_A },
+      { kind: 'ipv4', src: '192.0.2.1', dst: '192.0.2.2' },
+      { kind: 'gre' },
+      { kind: 'ethernet', dst: '02:00:00:00:02:0b', src: '02:00:00:00:02:0a' },
+      { kind: 'ipv6', src: '2001:db8::c', dst: '2001:db8::d' },
+      { kind: 'udp', srcPort: 3000, dstPort: 4000 },
+    ],
+    payload,
+  },
+  {
     name: 'Ethernet / IPv4 / UDP / VXLAN / Ethernet / IPv6 / TCP',
     linkType: LinkType.EN10MB,
     layers: [
