@@ -5,7 +5,7 @@
  * and never read outside the packet's bytes, whatever it is given.
  *
  *   node scripts/fuzz-decode.js               # every input (several million), counts and time
- *   node scripts/fuzz-decode.js --share 0.02  # a fixed ~2% of every family (what the test runs)
+ *   node scripts/fuzz-decode.js --share 0.01  # a fixed 1% of every family (what the test runs)
  *   node scripts/fuzz-decode.js --module path/to/decode.js   # fuzz another build (e.g. a mutated copy)
  *   node scripts/fuzz-decode.js --only prefix:52670          # one input, by family and index
  *   node scripts/fuzz-decode.js --families edge,flip         # some families only
