@@ -71,6 +71,16 @@ async function libraryChecks() {
       /[\\/]prebuilds[\\/]win32-x64[\\/]ewpcap\.node$/.test(observations.addon),
       observations.addon,
     );
+    // What node.exe loaded, not only the bytes __tests__/prebuild.test.ts reads:
+    // the sources are the addon/ and binding.gyp shipped in the same package.
+    const pkg = path.dirname(require.resolve('ewpcap/package.json'));
+    const built = require(observations.addon).sourceFingerprint;
+    const sources = require(path.join(pkg, 'scripts', 'fingerprint.js')).fingerprint(pkg);
+    record(
+      "the loaded prebuild's sourceFingerprint is that of the package's addon sources",
+      built === sources,
+      `${built} | ${sources}`,
+    );
     record(
       'with no EWPCAP_LIBPCAP, libpcap is loaded from the Npcap folder',
       /\\system32\\Npcap\\wpcap\.dll$/i.test(observations.libPath),
