@@ -226,6 +226,45 @@ describeLive('lifecycle', () => {
     }
   });
 
+  test("a capture thread that dies under the socket: 'error' (EPCAP), a pending read() rejects, then 'close'", () => {
+    // The thread is terminated from outside, as a crash of its own would end
+    // it: the pool reports the loss to the socket's channel.
+    const r = runChild(
+      `const m = require('./dist');
+       const { pool } = require('./dist/pool');
+       (async () => {
+         const s = await m.open(${JSON.stringify(T.dev1)});
+         const events = [];
+         s.on('error', (e) => events.push('error ' + e.code + ': ' + e.message));
+         s.on('close', () => events.push('close'));
+         const pending = s.read().then(() => 'packet', (e) => 'read ' + e.code);
+         const closed = new Promise((r) => s.once('close', r));
+         const [thread] = [...pool.busy];
+         await thread.worker.terminate();
+         await closed;
+         const later = await s.stats().then(() => 'stats', (e) => 'stats ' + e.code);
+         console.log(JSON.stringify({ events, pending: await pending, later, isOpen: s.isOpen, d: m.diagnostics() }));
+       })();`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      events: string[];
+      pending: string;
+      later: string;
+      isOpen: boolean;
+      d: { handles: number; busyThreads: number };
+    };
+    expect(out.events).toHaveLength(2);
+    expect(out.events[0]).toMatch(/^error EPCAP: the capture thread ended unexpectedly/);
+    expect(out.events[1]).toBe('close');
+    expect(out.pending).toBe('read EPCAP');
+    expect(out.later).toBe('stats ECLOSED');
+    expect(out.isOpen).toBe(false);
+    expect(out.d.handles).toBe(0); // the dead thread's cleanup hook closed its handle
+    expect(out.d.busyThreads).toBe(0);
+  });
+
   test('a pending read() rejects with ECLOSED when the socket is closed', async () => {
     const s = await open(T.dev1, { filter: FRAME_FILTER });
     const pending = s.read(5000).catch((e: { code: string }) => e.code);
