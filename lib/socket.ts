@@ -8,12 +8,11 @@
  * blocking libpcap function: every request goes to the socket's pool
  * thread, and packets come back in transferred batches.
  */
-import { isMainThread } from 'node:worker_threads';
 import { PacketBatch, type Precision, type Timestamp } from './batch';
 import type { CaptureSocketEvents as Events, ListenerOf } from './events';
 import { CaptureChannel, toFrame, type ChannelJob, type ThreadEvent } from './channel';
 import { ErrorCode, PcapError, invalid, toPcapError } from './errors';
-import { native, type NativeDatalink, type NativeOpened, type NativeStats } from './native';
+import { type NativeDatalink, type NativeOpened, type NativeStats } from './native';
 import {
   checkBoolean,
   checkInteger,
@@ -27,6 +26,7 @@ import {
   type TimeUnit,
 } from './options';
 import { paceYoungGeneration } from './pacing';
+import { finalizer, held, installExitHook } from './retention';
 import { PacketStream } from './stream';
 
 export type Stats = NativeStats;
@@ -44,32 +44,6 @@ export interface RecordOptions {
 }
 
 type State = 'opening' | 'open' | 'ending' | 'closing' | 'closed';
-
-// A socket that nobody references is closed and its native resources freed,
-// as ewpcap does on garbage collection. The channel holds the socket only
-// weakly, so it can be the held value.
-const finalizer = new FinalizationRegistry<CaptureChannel>((channel) => {
-  try {
-    channel.close();
-  } catch {
-    // The port is already closed: so is the capture.
-  }
-});
-
-// Sockets with a consumer (listeners, a pending read, an iteration) or an
-// operation in progress (opening, a request, closing) are held here, like a
-// net.Socket is held by its handle, so that `(await open()).on('packet', f)`
-// keeps capturing and no pending promise is left unsettled by a collection.
-const held = new Set<CaptureSocket<unknown>>();
-
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled || !isMainThread) return;
-  exitHookInstalled = true;
-  // process.exit() joins worker threads: make every capture loop return
-  // from native code at once so that nothing hangs.
-  process.on('exit', () => native.shutdown());
-}
 
 // The socket's events, typed (see lib/events.ts): these declarations take
 // the place of EventEmitter's (event: string | symbol, listener: any) for
@@ -137,7 +111,7 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
     // Held while opening: until open() resolves nothing else roots the
     // socket (the channel holds it weakly), and a collection here would
     // leave the capture thread running for nobody.
-    held.add(socket as CaptureSocket<unknown>);
+    held.add(socket);
     finalizer.register(socket, channel, socket);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -379,8 +353,8 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
     const consumed =
       this.state !== 'closed' &&
       (this.state === 'opening' || this.state === 'closing' || this.hasConsumers || this.channel.busy);
-    if (consumed) held.add(this as CaptureSocket<unknown>);
-    else held.delete(this as CaptureSocket<unknown>);
+    if (consumed) held.add(this);
+    else held.delete(this);
     return consumed;
   }
 
@@ -416,7 +390,7 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
     }
     this.finished = true;
     this.enter('closed');
-    held.delete(this as CaptureSocket<unknown>);
+    held.delete(this);
     // A failure goes to pending readers and 'error' listeners alike; if
     // nobody hears it, the next read() gets it.
     const failure = this.failure && !this.failureDelivered ? this.failure : undefined;
