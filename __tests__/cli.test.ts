@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterTime, bin, endpoints, ewpcap, ewpcapSync, sample, tcpdumpRead, watched } from './support/cli';
+import { afterTime, bin, endpoints, ewpcap, ewpcapSync, root, sample, tcpdumpRead, watched } from './support/cli';
 import { describeLive, T } from './support/netns';
 import dgram from 'node:dgram';
 
@@ -173,6 +173,13 @@ describe('ewpcap read, compile, --help and usage errors', () => {
     const r = ewpcapSync(['read', '/nonexistent/trace.pcap']);
     expect(r.status).toBe(1);
     expect(oneLine(r.stderr)).toMatch(/^ewpcap read: .*\/nonexistent\/trace\.pcap.*No such file/);
+  });
+
+  test('a file that is not a savefile: one line naming it, exit code 1', () => {
+    const notPcap = path.join(root, 'package.json');
+    const r = ewpcapSync(['read', notPcap]);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toBe(`ewpcap read: ${JSON.stringify(notPcap)}: unknown file format (EPCAP)`);
   });
 
   test('libpcap missing: the package to install, exit code 1', () => {
