@@ -145,6 +145,7 @@ describe('ewpcap read, compile, --help and usage errors', () => {
     [['read', '--colour'], /unknown option '--colour'/],
     [['caputre'], /unknown command 'caputre'.*capture/],
     [['compile'], /missing required argument 'expression'/],
+    [['capture', '-f', 'tcp', 'udp', 'port', '53'], /-f \('tcp'\) and as the expression \('udp port 53'\): give one/],
   ])('usage error %j: one line, exit code 2', (args, pattern) => {
     const r = ewpcapSync(args);
     expect(r.status).toBe(2);
