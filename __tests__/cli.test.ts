@@ -311,6 +311,20 @@ describeLive('ewpcap capture and send (in the test namespace)', () => {
     expect(line).not.toMatch(/setcap [^&]*\/node(\s|$)/);
   });
 
+  test('no privilege to send: the same line, saying send, exit code 1', () => {
+    const r = spawnSync(
+      'setpriv',
+      ['--bounding-set=-net_raw,-net_admin', '--inh-caps=-all', process.execPath, bin, 'send', sample, '-i', T.dev0],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    const line = r.stderr.trim();
+    expect(line).toMatch(/^ewpcap send: no permission to send on veth0 \(EPERM\)/);
+    expect(line).toContain('sudo setcap cap_net_raw,cap_net_admin=eip /usr/local/bin/node-pcap');
+    expect(line).toMatch(/then run: node-pcap "\$\(command -v ewpcap\)" send \.\.\.$/);
+  });
+
   test('no such device: names it and points at ewpcap list, exit code 1', () => {
     const r = ewpcapSync(['capture', '-i', 'nosuch0', '-c', '1']);
     expect(r.status).toBe(1);
