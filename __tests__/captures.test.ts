@@ -164,11 +164,14 @@ function tcpdumpOf(file: string): {
     expect(ours.packets).toEqual(full.packets.slice(0, td.count));
   });
 
-  test("a file that is not a capture is rejected with libpcap's text", async () => {
+  test("a file that is not a capture is rejected with libpcap's text, naming the file", async () => {
     const file = path.join(dir, 'not-a-capture.pcap');
     fs.writeFileSync(file, 'this is not a packet capture file at all\n');
     const td = tcpdumpOf(file);
-    await expect(openOffline(file)).rejects.toMatchObject({ code: 'EPCAP', message: td.error });
+    await expect(openOffline(file)).rejects.toMatchObject({
+      code: 'EPCAP',
+      message: `${JSON.stringify(file)}: ${td.error}`,
+    });
   });
 
   test("a missing file is rejected with libpcap's text", async () => {

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterTime, bin, endpoints, ewpcap, ewpcapSync, sample, tcpdumpRead, watched } from './support/cli';
+import { afterTime, bin, endpoints, ewpcap, ewpcapSync, root, sample, tcpdumpRead, watched } from './support/cli';
 import { describeLive, T } from './support/netns';
 import dgram from 'node:dgram';
 
@@ -145,6 +145,7 @@ describe('ewpcap read, compile, --help and usage errors', () => {
     [['read', '--colour'], /unknown option '--colour'/],
     [['caputre'], /unknown command 'caputre'.*capture/],
     [['compile'], /missing required argument 'expression'/],
+    [['capture', '-f', 'tcp', 'udp', 'port', '53'], /-f \('tcp'\) and as the expression \('udp port 53'\): give one/],
   ])('usage error %j: one line, exit code 2', (args, pattern) => {
     const r = ewpcapSync(args);
     expect(r.status).toBe(2);
@@ -173,6 +174,13 @@ describe('ewpcap read, compile, --help and usage errors', () => {
     const r = ewpcapSync(['read', '/nonexistent/trace.pcap']);
     expect(r.status).toBe(1);
     expect(oneLine(r.stderr)).toMatch(/^ewpcap read: .*\/nonexistent\/trace\.pcap.*No such file/);
+  });
+
+  test('a file that is not a savefile: one line naming it, exit code 1', () => {
+    const notPcap = path.join(root, 'package.json');
+    const r = ewpcapSync(['read', notPcap]);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toBe(`ewpcap read: ${JSON.stringify(notPcap)}: unknown file format (EPCAP)`);
   });
 
   test('libpcap missing: the package to install, exit code 1', () => {
@@ -301,6 +309,20 @@ describeLive('ewpcap capture and send (in the test namespace)', () => {
     expect(line).toContain('sudo groupadd -f pcap && sudo usermod -aG pcap "$USER"');
     expect(line).toContain('sudo setcap cap_net_raw,cap_net_admin=eip /usr/local/bin/node-pcap');
     expect(line).not.toMatch(/setcap [^&]*\/node(\s|$)/);
+  });
+
+  test('no privilege to send: the same line, saying send, exit code 1', () => {
+    const r = spawnSync(
+      'setpriv',
+      ['--bounding-set=-net_raw,-net_admin', '--inh-caps=-all', process.execPath, bin, 'send', sample, '-i', T.dev0],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    const line = r.stderr.trim();
+    expect(line).toMatch(/^ewpcap send: no permission to send on veth0 \(EPERM\)/);
+    expect(line).toContain('sudo setcap cap_net_raw,cap_net_admin=eip /usr/local/bin/node-pcap');
+    expect(line).toMatch(/then run: node-pcap "\$\(command -v ewpcap\)" send \.\.\.$/);
   });
 
   test('no such device: names it and points at ewpcap list, exit code 1', () => {

@@ -108,6 +108,19 @@ describe('code blocks of the README and docs', () => {
     expect(report).toBe('');
     expect(r.status).toBe(0);
   }, 120_000);
+
+  test('npm run docs (TypeDoc) builds the API reference without a warning, in any clone', () => {
+    // --emit none: the same conversion and validation, nothing written. A
+    // clone without an 'origin' remote (a worktree, a tarball's sources)
+    // must pass too, so source links come from typedoc.json, not git.
+    const r = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--emit', 'none', '--logLevel', 'Warn'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/warning|error/i);
+    expect(r.status).toBe(0);
+  }, 120_000);
 });
 
 /** Frames from eth0peer to eth0 every 10 ms: an ICMP echo, UDP to port 53, TCP SYNs to 443 and 80. */

@@ -95,11 +95,15 @@ export function invalid(message: string): PcapError {
 /**
  * libpcap's text often leaves out what it is about ("No such device exists",
  * "can't parse filter expression: syntax error"): the error again, with the
- * device or the filter expression named. Other errors pass through.
+ * device, the filter expression or the savefile named. Other errors pass through.
  */
-export function withSubject(value: unknown, subject: { device?: string; filter?: string }): unknown {
+export function withSubject(value: unknown, subject: { device?: string; filter?: string; file?: string }): unknown {
   const v = value as { code?: unknown; message?: unknown } | null;
   if (!v || typeof v.message !== 'string') return value;
+  // A savefile that is not one ("unknown file format", "truncated dump file"): which file.
+  if (v.code === ErrorCode.EPCAP && subject.file !== undefined && !v.message.includes(subject.file)) {
+    return new PcapError(ErrorCode.EPCAP, `${JSON.stringify(subject.file)}: ${v.message}`);
+  }
   if (v.code === ErrorCode.ENODEV && subject.device !== undefined && !v.message.includes(subject.device)) {
     return new PcapError(ErrorCode.ENODEV, `${JSON.stringify(subject.device)}: ${v.message}`);
   }

@@ -43,7 +43,7 @@ function openJob(job: CaptureJob | OfflineJob): NativeOpened {
   try {
     opened = job.kind === 'capture' ? native.open(job.device, job.native) : native.openOffline(job.path, job.precision);
   } catch (e) {
-    throw job.kind === 'capture' ? withSubject(e, { device: job.device }) : e;
+    throw withSubject(e, job.kind === 'capture' ? { device: job.device } : { file: job.path });
   }
   if (job.filter) {
     try {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { PacketBatch } from '../index';
 import { open } from '../index';
 import { action } from './action';
+import { UsageError } from './failure';
 import { integer } from './options';
 import { PacketPrinter } from './packets';
 import { StatusLine, bytesText } from './terminal';
@@ -55,6 +56,12 @@ async function capture(
   expression: string[],
   o: CaptureOptions,
 ): Promise<number> {
+  if (o.filter !== undefined && expression.length > 0) {
+    // Taking one would drop the other without a word.
+    throw new UsageError(
+      `a filter in -f ('${o.filter}') and as the expression ('${expression.join(' ')}'): give one of them`,
+    );
+  }
   const filter = o.filter ?? (expression.length > 0 ? expression.join(' ') : undefined);
   context.device = o.interface;
   context.filter = filter;

@@ -39,7 +39,7 @@ export function describeFailure(error: unknown, context: FailureContext): Failur
   switch (code) {
     case 'EPERM':
       line =
-        `no permission to capture${on} (EPERM). Fix, once, as Wireshark does with dumpcap ` +
+        `no permission to ${context.command === 'send' ? 'send' : 'capture'}${on} (EPERM). Fix, once, as Wireshark does with dumpcap ` +
         `(a copy of node that only the pcap group may run, with the capture capabilities; ` +
         `log in again after): ${dedicatedNodeCommands(realpathSync(process.execPath)).join(' && ')}; ` +
         `then run: node-pcap "$(command -v ewpcap)" ${context.command} ...`;
