@@ -223,6 +223,24 @@ describeLive('ewpcap capture and send (in the test namespace)', () => {
     );
   }, 60_000);
 
+  test('capture puts the device into promiscuous mode, as tcpdump does; -p leaves it out', async () => {
+    const promiscuity = () =>
+      (
+        JSON.parse(execFileSync('ip', ['-d', '-j', 'link', 'show', T.dev1], { encoding: 'utf8' })) as Array<{
+          promiscuity: number;
+        }>
+      )[0].promiscuity;
+    const seen: number[] = [];
+    for (const args of [[], ['-p']]) {
+      const cli = ewpcap(['capture', '-i', T.dev1, '-c', '1', ...args, 'udp', 'port', '9']);
+      await cli.ready(/listening on/);
+      seen.push(promiscuity());
+      await sendUdpFrom(40003, ['x']);
+      expect(await cli.exited).toBe(0);
+    }
+    expect({ seen, after: promiscuity() }).toEqual({ seen: [1, 0], after: 0 });
+  }, 60_000);
+
   test('capture --json: the decoded addresses and ports', async () => {
     const cli = ewpcap(['capture', '-i', T.dev1, '-c', '2', '--json', '-f', 'udp port 9']);
     await cli.ready(/listening on/);

@@ -17,7 +17,8 @@ interface CaptureOptions {
   filter?: string;
   count?: number;
   snaplen?: number;
-  promisc?: boolean;
+  /** false with -p (commander's negated --no-promiscuous-mode), as tcpdump's -p. */
+  promiscuousMode?: boolean;
   timeout?: number;
   write?: string;
   json?: boolean;
@@ -32,7 +33,7 @@ export function registerCapture(root: Command): void {
     .option('-f, --filter <expression>', 'BPF filter expression, e.g. "udp port 53"')
     .option('-c, --count <n>', 'stop after n packets', integer(1, 0xfffffffe))
     .option('-s, --snaplen <bytes>', 'bytes captured of each packet (default 65535)', integer(1, 262144))
-    .option('-p, --promisc', 'promiscuous mode (off unless given; tcpdump has it on unless -p)')
+    .option('-p, --no-promiscuous-mode', "don't put the device into promiscuous mode (as tcpdump -p)")
     .option('--timeout <ms>', "libpcap's buffer timeout; 0 delivers each packet at once (the default)", integer(0))
     .option('-w, --write <file>', 'write the packets to a pcap file (tcpdump -w) instead of printing them')
     .option('--json', 'one JSON object per packet and line: time, lengths, summary, decoded layers')
@@ -69,7 +70,7 @@ async function capture(
     ...(filter === undefined ? {} : { filter }),
     ...(o.snaplen === undefined ? {} : { snaplen: o.snaplen }),
     ...(o.timeout === undefined || o.timeout === 0 ? {} : { timeout: o.timeout }),
-    promisc: o.promisc ?? false,
+    promisc: o.promiscuousMode !== false,
   });
   context.device = socket.device;
   const count = o.count ?? Infinity;
