@@ -57,6 +57,17 @@ afterEach(() => jest.restoreAllMocks());
 
 const seqOf = (p: Packet): number => p.data.readUInt32BE(0);
 const seqsOf = (b: PacketBatch): number[] => Array.from({ length: b.count }, (_, i) => b.data(i).readUInt32BE(0));
+/** A 'packet' listener on `s` that leaves after `n` packets; answers the sequence numbers it heard. */
+function listenFor(s: PacketStream<unknown>, n: number): number[] {
+  const heard: number[] = [];
+  const listener = (p: Packet): void => {
+    heard.push(seqOf(p));
+    if (heard.length === n) s.off('packet', listener);
+  };
+  s.on('packet', listener);
+  return heard;
+}
+
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await turn();
@@ -149,12 +160,7 @@ describe('a packet goes to a pending reader or to the listeners, never both', ()
 describe("the last 'packet' listener leaving mid-batch leaves the rest to the next consumer", () => {
   test('a read() after it takes the rest of the batch, which is acked at its last packet', async () => {
     const s = new TestStream();
-    const heard: number[] = [];
-    const listener = (p: Packet): void => {
-      heard.push(seqOf(p));
-      if (heard.length === 2) s.off('packet', listener);
-    };
-    s.on('packet', listener);
+    const heard = listenFor(s, 2);
     await turn(); // nothing left over from adding the listener
     const first = nextSeq;
     s.feed(makeBatch(4));
@@ -235,12 +241,7 @@ describe("a late 'batch' listener gets the rest as a copy", () => {
 
   test('after the last packet listener left part-way through a batch', async () => {
     const s = new TestStream();
-    const heard: number[] = [];
-    const listener = (p: Packet): void => {
-      heard.push(seqOf(p));
-      if (heard.length === 2) s.off('packet', listener);
-    };
-    s.on('packet', listener);
+    const heard = listenFor(s, 2);
     const first = nextSeq;
     s.feed(makeBatch(5));
     expect(heard).toEqual([first, first + 1]);
