@@ -6,12 +6,27 @@
  * `trace.pcap` (the sample capture) and `node_modules/ewpcap` (this
  * package), inside the test namespace, on a device named `eth0` that gets a
  * steady trickle of ICMP, UDP and TCP. A block whose first line is a
- * `not run: <reason>` comment is only listed; there may be at most two.
+ * `not run: <reason>` comment is only listed; there may be at most four (the
+ * README's and INSTALL.md's commands that install packages or change the
+ * system's users). A `text` block is output, checked by a test of its own.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { summary } from '../lib/decode';
+import { openOffline } from '../lib';
+import { dedicatedNodeCommands } from '../lib/privileges';
 import { root, sample } from './support/cli';
 import { describeLive } from './support/netns';
 
@@ -23,7 +38,14 @@ interface Block {
   notRun?: string;
 }
 
-const DOCUMENTS = ['README.md', 'docs/guide.md', 'docs/PERFORMANCE.md'];
+const DOCUMENTS = [
+  'README.md',
+  'docs/guide.md',
+  'docs/PERFORMANCE.md',
+  'docs/DECODE.md',
+  'docs/BUILD.md',
+  'docs/INSTALL.md',
+];
 
 function blocks(): Block[] {
   const all: Block[] = [];
@@ -46,7 +68,11 @@ const all = blocks();
 const name = (b: Block) => `${b.file}:${b.line} (${b.lang})`;
 const ts = all.filter((b) => b.lang === 'ts' && !b.notRun);
 const sh = all.filter((b) => b.lang === 'sh' && !b.notRun);
+/** tcpdump's test captures, beside every clone of the project (support/decode-tshark.ts). */
+const CAPTURES = path.resolve(root, '..', 'shared', 'captures');
 const SETUP = sh.find((b) => b.file === 'README.md' && /npm ci/.test(b.code))!;
+/** DECODE.md's summary lines: the format, a blank line, then lines of the shared captures. */
+const SUMMARY = all.find((b) => b.file === 'docs/DECODE.md' && b.lang === 'text' && /^\[HH:MM/.test(b.code))!;
 
 let dir: string;
 beforeAll(() => {
@@ -60,12 +86,50 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('code blocks of the README and docs', () => {
   test('every block is ts or sh, and blocks not run are rare and say why', () => {
-    expect(all.filter((b) => b.lang !== 'ts' && b.lang !== 'sh').map(name)).toEqual([]);
+    // A text block is output; each one needs a test that checks it, as SUMMARY has.
+    expect(all.filter((b) => b.lang !== 'ts' && b.lang !== 'sh' && b !== SUMMARY).map(name)).toEqual([]);
     const skipped = all.filter((b) => b.notRun);
-    expect(skipped.length).toBeLessThanOrEqual(2);
+    expect(skipped.length).toBeLessThanOrEqual(4);
     for (const b of skipped) expect(b.notRun!.length).toBeGreaterThan(10);
-    expect(ts.length).toBeGreaterThanOrEqual(8);
+    expect(ts.length).toBeGreaterThanOrEqual(12);
+    for (const file of DOCUMENTS.filter((f) => f !== 'docs/INSTALL.md'))
+      expect([file, ts.filter((b) => b.file === file).length]).not.toEqual([file, 0]);
   });
+
+  test('the commands for a dedicated node, not run, are the ones an EPERM error prints', () => {
+    // As lib/privileges.ts gives them for the node at the path the blocks compute.
+    const node = '"$(readlink -f "$(command -v node)")"';
+    const expected = dedicatedNodeCommands('/NODE').map((c) => c.replace('/NODE', node));
+    const privileges = all.filter((b) => b.notRun && /sudo setcap/.test(b.code));
+    expect(privileges.map((b) => b.file)).toEqual(['README.md', 'docs/INSTALL.md']);
+    for (const b of privileges) {
+      const sudo = b.code.split('\n').filter((l) => l.startsWith('sudo '));
+      expect([name(b), sudo.join(' && ').split(' && ')]).toEqual([name(b), expected]);
+    }
+  });
+
+  (existsSync(CAPTURES) ? test : test.skip)(
+    "DECODE.md's summary lines are what summary() prints for packets of ../shared/captures",
+    async () => {
+      const examples = SUMMARY.code.trim().split('\n\n')[1]!.split('\n');
+      expect(examples.length).toBeGreaterThanOrEqual(5);
+      const printed = new Set<string>();
+      for (const file of readdirSync(CAPTURES)) {
+        const capture = await openOffline(path.join(CAPTURES, file), { timeUnit: 'microsecond' }).catch(() => null);
+        if (!capture) continue; // a link type or a file libpcap does not read
+        try {
+          for await (const p of capture) {
+            const decoded = p.decode();
+            printed.add(summary(decoded, { time: p.time, utc: true })).add(summary(decoded));
+          }
+        } catch {
+          // A damaged file ends with libpcap's error: the packets before it count.
+        }
+      }
+      expect(examples.filter((line) => !printed.has(line))).toEqual([]);
+    },
+    120_000,
+  );
 
   test("the README's set-up commands are what CI runs (.ci/run)", () => {
     const ci = readFileSync(path.join(root, '.ci', 'run'), 'utf8');
