@@ -37,13 +37,16 @@ delete (PacketBuffer.prototype as { constructor?: unknown }).constructor;
 
 /** ewpcap's `timestamp` time unit: seconds and microseconds since the epoch. */
 export interface Timestamp {
+  /** Whole seconds since 1970-01-01T00:00:00Z. */
   sec: number;
+  /** Microseconds past `sec`, 0-999999. */
   usec: number;
 }
 
 /** The type of `packet.time` for a time unit. */
 export type TimeOf<U extends TimeUnit> = U extends 'microsecond' ? number : U extends 'nanosecond' ? bigint : Timestamp;
 
+/** A captured packet, with its time in the socket's time unit `T`. */
 export interface Packet<T = Timestamp> {
   /** Link-layer type (DLT_ value), e.g. 1 for Ethernet. */
   datalink: number;
@@ -57,8 +60,14 @@ export interface Packet<T = Timestamp> {
   decode(): DecodedPacket;
 }
 
+/** The resolution of the timestamps libpcap delivers: microseconds or nanoseconds. */
 export type Precision = 'micro' | 'nano';
 
+/**
+ * The packets that a capture thread hands over in one message, read in place
+ * from one transferred ArrayBuffer. A socket's 'batch' listeners get it;
+ * packet(i) and the accessors read packet i.
+ */
 export class PacketBatch {
   /**
    * The batch's memory: header, records, then packet bytes. A recycled

@@ -18,13 +18,19 @@ import {
   type FilterOptions,
 } from './options';
 
+/** One BPF instruction: libpcap's `struct bpf_insn`. */
 export interface BpfInstruction {
+  /** The opcode (class, size, mode and source bits, e.g. 0x28 for `ldh [k]`), 0-65535. */
   code: number;
+  /** Instructions to skip forward when a conditional jump is true, 0-255. */
   jt: number;
+  /** Instructions to skip forward when a conditional jump is false, 0-255. */
   jf: number;
+  /** The operand: a constant, an offset or a jump distance, 0-4294967295. */
   k: number;
 }
 
+/** Options of {@link compile}: a filter's options, and the link type and snapshot length to compile for. */
 export interface CompileOptions extends FilterOptions {
   /** Link type as a DLT number or libpcap name. Default 'EN10MB' (Ethernet). */
   linktype?: number | string;
@@ -45,6 +51,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** The code compile() got from pcap_compile, which may jump backwards (`ip6 protochain`). */
 let fromCompiler: Buffer | undefined;
 
+/**
+ * A compiled BPF program: its instructions, its `tcpdump -d` listing, and a
+ * matcher for packets in user space. Made by {@link compile} or by hand.
+ */
 export class BpfProgram {
   /** The expression it was compiled from (for a hand-made program, any label). */
   readonly expression: string;

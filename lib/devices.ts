@@ -6,33 +6,50 @@
 import { ErrorCode, PcapError, toPcapError } from './errors';
 import { native, type NativeSocketAddress } from './native';
 
+/** An address's family: IPv4 (AF_INET), IPv6 (AF_INET6) or link layer (AF_PACKET or AF_LINK). */
 export type AddressFamily = 'inet' | 'inet6' | 'link';
+/** libpcap's PCAP_IF_CONNECTION_STATUS bits of a device; 'not-applicable' for devices such as loopback. */
 export type ConnectionStatus = 'unknown' | 'connected' | 'disconnected' | 'not-applicable';
 
+/** One address of a device (an entry of pcap_if_t's addresses), formatted as `addr` is. */
 export interface InterfaceAddress {
+  /** The address family, which also says how addr and the others are written. */
   family: AddressFamily;
   /** IPv4 dotted quad, IPv6 in RFC 5952 form, or a link-layer address as aa:bb:cc:dd:ee:ff. */
   addr: string;
+  /** The netmask, when libpcap gives one. */
   netmask?: string;
+  /** The broadcast address, when libpcap gives one. */
   broadaddr?: string;
+  /** The peer's address on a point-to-point link, when libpcap gives one. */
   dstaddr?: string;
   /** IPv6 scope (interface index) of link-local addresses. */
   scopeId?: number;
 }
 
+/** A device's flags, from pcap_if_t's PCAP_IF_* bits. */
 export interface InterfaceFlags {
+  /** PCAP_IF_LOOPBACK: a loopback device. */
   loopback: boolean;
+  /** PCAP_IF_UP: the device is up. */
   up: boolean;
+  /** PCAP_IF_RUNNING: the device is running (its link is operational). */
   running: boolean;
+  /** PCAP_IF_WIRELESS: a wireless device (Wi-Fi, Bluetooth, ...). */
   wireless: boolean;
+  /** Whether the device is connected to a network (PCAP_IF_CONNECTION_STATUS). */
   connectionStatus: ConnectionStatus;
 }
 
+/** A capture device as pcap_findalldevs lists it (see {@link getifaddrs}). */
 export interface Interface {
+  /** The name to open it by, e.g. 'eth0' or 'any'. */
   name: string;
   /** libpcap's description, or '' when it has none. */
   description: string;
+  /** Its PCAP_IF_* flags. */
   flags: InterfaceFlags;
+  /** Its addresses, in libpcap's order; possibly none. */
   addresses: InterfaceAddress[];
 }
 

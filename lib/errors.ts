@@ -31,7 +31,12 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 const CODES = new Set<string>(Object.values(ErrorCode));
 
+/**
+ * Every error this library throws or rejects with. Its message says what
+ * went wrong and names the argument or device; `code` says which kind.
+ */
 export class PcapError extends Error {
+  /** One of {@link ErrorCode}'s values: the kind of failure, to match on. */
   readonly code: ErrorCode;
 
   constructor(code: ErrorCode, message: string) {

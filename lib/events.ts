@@ -29,6 +29,8 @@ export interface CaptureSocketEvents<T = Timestamp> {
   end: [];
   /** The socket is closed: nothing more comes. */
   close: [];
+  /** A listener is about to be added (EventEmitter's own event). */
   newListener: [event: string | symbol, listener: (...args: never[]) => void];
+  /** A listener was removed (EventEmitter's own event). */
   removeListener: [event: string | symbol, listener: (...args: never[]) => void];
 }

@@ -46,10 +46,15 @@ export async function prewarm(threads = 1): Promise<void> {
  * size: for leak checks and monitoring.
  */
 export function diagnostics(): {
+  /** Open libpcap capture handles (live or savefile) in the addon, over every thread. */
   handles: number;
+  /** Open savefile writers (pcap_dump handles) in the addon. */
   writers: number;
+  /** Capture threads in the pool: idleThreads + busyThreads. */
   threads: number;
+  /** Threads waiting for a socket or writer (prewarmed ones included). */
   idleThreads: number;
+  /** Threads running a socket or a savefile writer. */
   busyThreads: number;
 } {
   const p = pool.stats();

@@ -7,11 +7,20 @@ import os from 'node:os';
 import { invalid, PcapError, ErrorCode } from './errors';
 import { native, type NativeOpenOptions } from './native';
 
+/** open()'s packet-buffer timeout: 'immediate', 'infinity' or milliseconds (see {@link OpenOptions.timeout}). */
 export type Timeout = 'immediate' | 'infinity' | number;
+/**
+ * How `packet.time` is given: 'timestamp' as `{ sec, usec }`, 'microsecond'
+ * as a number of microseconds since the epoch, 'nanosecond' as a bigint of
+ * nanoseconds since the epoch.
+ */
 export type TimeUnit = 'timestamp' | 'microsecond' | 'nanosecond';
+/** Which packets a live capture sees (pcap_setdirection): received, sent, or both. */
 export type Direction = 'in' | 'out' | 'inout';
+/** The timestamp resolution asked of libpcap (pcap_set_tstamp_precision): microseconds or nanoseconds. */
 export type PrecisionOption = 'micro' | 'nano';
 
+/** Options of a filter expression: filter(), compile(), and open()'s `filter`. */
 export interface FilterOptions {
   /** Optimise the compiled program (pcap_compile's optimize). Default true. */
   optimize?: boolean;
@@ -25,6 +34,7 @@ export interface FilterOptions {
   limit?: number;
 }
 
+/** Options of open(): the capture handle's settings, and its filter's. */
 export interface OpenOptions extends FilterOptions {
   /** Promiscuous mode. Default false. */
   promisc?: boolean;
@@ -55,7 +65,7 @@ export interface OpenOptions extends FilterOptions {
   precision?: PrecisionOption;
   /** Timestamp source by libpcap name ('host', 'adapter', ...); see socket.timestampTypes(). */
   timestampType?: string;
-  /** Capture only received ('in'), sent ('out') or both ('inout') packets. */
+  /** Capture only received ('in'), sent ('out') or both ('inout') packets. Default: libpcap's (both). */
   direction?: Direction;
   /**
    * Batches posted by the capture thread and not yet consumed, at most. When
@@ -65,23 +75,37 @@ export interface OpenOptions extends FilterOptions {
   maxBatchesInFlight?: number;
 }
 
-/** The single table of defaults. */
+/** The single table of defaults: open()'s options when not given (see {@link OpenOptions}). */
 export const DEFAULTS = {
+  /** Not promiscuous. */
   promisc: false,
+  /** 65535 bytes of each packet. */
   snaplen: 65535,
+  /** Each packet delivered as it arrives. */
   timeout: 'immediate' as Timeout,
   // With a timeout (TPACKET_V3 blocks, packed: 8 MiB holds ~100,000 small
   // packets); immediate mode uses IMMEDIATE_BUFFER unless `buffer` is given.
+  /** 8 MiB of kernel buffer with a timeout; immediate mode uses 32 MiB unless `buffer` is given. */
   buffer: 8 << 20,
+  /** Not in monitor mode. */
   monitor: false,
+  /** No filter: every packet. */
   filter: '',
+  /** Filters are optimised. */
   optimize: true,
+  /** The device's netmask (pcap_lookupnet), or unknown. */
   netmask: undefined as string | number | undefined,
+  /** Filter expressions up to 8192 bytes. */
   limit: 8192,
+  /** `{ sec, usec }` times. */
   timeUnit: 'timestamp' as TimeUnit,
+  /** 'nano' when timeUnit is 'nanosecond', else 'micro'. */
   precision: undefined as PrecisionOption | undefined,
+  /** libpcap's default timestamp source. */
   timestampType: undefined as string | undefined,
+  /** libpcap's default: both directions. */
   direction: undefined as Direction | undefined,
+  /** 8 batches in flight (2 for a savefile). */
   maxBatchesInFlight: 8,
 } as const;
 
@@ -351,6 +375,7 @@ function maxBatches(o: Record<string, unknown>, fallback: number = DEFAULTS.maxB
  */
 export const OFFLINE_MAX_BATCHES_IN_FLIGHT = 2;
 
+/** Options of openOffline(): open()'s options that apply to reading a savefile. */
 export type OfflineOptions = Pick<
   OpenOptions,
   'filter' | 'optimize' | 'netmask' | 'limit' | 'timeUnit' | 'precision' | 'maxBatchesInFlight'

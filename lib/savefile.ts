@@ -23,6 +23,7 @@ import type { Event, WriterItem, WriterRequest } from './protocol';
 import { open } from './open';
 import type { Stats } from './socket';
 
+/** Options of {@link createSavefile}. */
 export interface SavefileOptions {
   /** Link type of the packets, as a DLT number or libpcap name. Default 'EN10MB'. */
   linktype?: number | string;
@@ -36,9 +37,14 @@ export interface SavefileOptions {
 
 /** A packet to write: its time in any of the library's time units, its bytes and wire length. */
 export interface PacketToWrite {
+  /**
+   * Capture time: `{ sec, usec }`, microseconds since the epoch (number) or
+   * nanoseconds (bigint), from 1970 to 2106; outside that range, EINVAL.
+   */
   time: Timestamp | number | bigint;
   /** Wire length; default data.length. */
   length?: number;
+  /** The captured bytes (copied when written). */
   data: Uint8Array;
 }
 
@@ -54,9 +60,16 @@ const finalizer = new FinalizationRegistry<Link>((link) => {
   }
 });
 
+/**
+ * A pcap savefile open for writing (pcap_dump_open, or pcap_dump_open_append
+ * with `append`), written on a pool thread. Made by {@link createSavefile}.
+ */
 export class SavefileWriter {
+  /** The file's path, as given. */
   readonly path: string;
+  /** The link type (DLT number) written in the file header. */
   readonly linktype: number;
+  /** The file's timestamp resolution: 'nano' for a nanosecond pcap file. */
   readonly precision: 'micro' | 'nano';
   private readonly link: Link;
   private items: WriterItem[] = [];
@@ -235,6 +248,7 @@ export function createSavefile(path: string, options?: SavefileOptions): Promise
   return SavefileWriter.create(path, options);
 }
 
+/** Options of {@link captureToFile}: open()'s, and when to stop (at least one of count, duration, signal). */
 export interface CaptureToFileOptions extends OpenOptions {
   /** Stop after this many packets. */
   count?: number;
@@ -256,7 +270,12 @@ export async function captureToFile(
   device: string | undefined,
   path: string,
   options: CaptureToFileOptions,
-): Promise<{ packets: number; stats: Stats }> {
+): Promise<{
+  /** Packets written to the file. */
+  packets: number;
+  /** The capture's counters when it stopped (see {@link CaptureSocket.stats}). */
+  stats: Stats;
+}> {
   const { count, duration, signal, append, ...openOptions } = checkObject(
     options,
     'captureToFile',

@@ -34,6 +34,7 @@ export type Stats = NativeStats;
 export type Datalink = NativeDatalink;
 export type TimestampType = NativeDatalink;
 
+/** Options of {@link CaptureSocket.record}. */
 export interface RecordOptions {
   /** Append to an existing savefile (of the same link type) instead of replacing it. */
   append?: boolean;
@@ -49,22 +50,39 @@ type State = 'opening' | 'open' | 'ending' | 'closing' | 'closed';
 // the place of EventEmitter's (event: string | symbol, listener: any) for
 // callers; the methods are EventEmitter's and PacketEmitter's.
 export interface CaptureSocket<T = Timestamp> {
+  /** Adds a listener for one of the socket's events (see {@link CaptureSocketEvents}). */
   on<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  /** Adds a listener for a symbol-keyed event. */
   on(event: symbol, listener: (...args: never[]) => void): this;
+  /** Adds a listener that is removed after the event's next emission. */
   once<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  /** Adds a one-time listener for a symbol-keyed event. */
   once(event: symbol, listener: (...args: never[]) => void): this;
+  /** The same as on(). */
   addListener<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  /** The same as on(), for a symbol-keyed event. */
   addListener(event: symbol, listener: (...args: never[]) => void): this;
+  /** Adds a listener before the event's other listeners. */
   prependListener<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  /** Adds a listener before the other listeners of a symbol-keyed event. */
   prependListener(event: symbol, listener: (...args: never[]) => void): this;
+  /** Adds a one-time listener before the event's other listeners. */
   prependOnceListener<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  /** Adds a one-time listener before the other listeners of a symbol-keyed event. */
   prependOnceListener(event: symbol, listener: (...args: never[]) => void): this;
+  /** Removes a listener added by on(), once() or their variants. */
   off<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  /** Removes a listener of a symbol-keyed event. */
   off(event: symbol, listener: (...args: never[]) => void): this;
+  /** The same as off(). */
   removeListener<K extends keyof Events<T>>(event: K, listener: ListenerOf<Events<T>[K]>): this;
+  /** The same as off(), for a symbol-keyed event. */
   removeListener(event: symbol, listener: (...args: never[]) => void): this;
+  /** Removes every listener of one event, or of all events when none is named. */
   removeAllListeners(event?: keyof Events<T> | symbol): this;
+  /** Calls the event's listeners with these arguments; returns whether it had any. */
   emit<K extends keyof Events<T>>(event: K, ...args: Events<T>[K]): boolean;
+  /** Calls the listeners of a symbol-keyed event; returns whether it had any. */
   emit(event: symbol, ...args: unknown[]): boolean;
 }
 
@@ -78,6 +96,7 @@ export class CaptureSocket<T = Timestamp> extends PacketStream<T> {
   readonly offline: boolean;
   /** Link-layer type (DLT_ value) and its libpcap name, e.g. 1 and 'EN10MB'. */
   datalink = 0;
+  /** libpcap's name of the link type (pcap_datalink_val_to_name), e.g. 'EN10MB'. */
   datalinkName = '';
   /** Bytes captured of each packet, as libpcap applies it. */
   snaplen = 0;

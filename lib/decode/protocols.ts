@@ -39,19 +39,29 @@ export const IPV6_NONE = 28;
 
 /** LINKTYPE_ values (https://www.tcpdump.org/linktypes.html) and their DLT_ aliases. */
 export const LinkType = {
+  /** BSD loopback: a 4-byte address family in host byte order, then the packet. */
   NULL: 0,
+  /** Ethernet. */
   EN10MB: 1,
+  /** Raw IP, version in the first nibble (LINKTYPE_RAW). */
   RAW: 101,
   /** DLT_RAW on OpenBSD. */
   RAW_OPENBSD: 14,
   /** DLT_RAW on other BSDs. */
   RAW_BSD: 12,
+  /** OpenBSD loopback: as NULL, with the address family in network byte order. */
   LOOP: 108,
+  /** Linux "cooked" capture, version 1 (the `any` device). */
   LINUX_SLL: 113,
+  /** IEEE 802.11 frames without a radio header. */
   IEEE802_11: 105,
+  /** IEEE 802.11 frames after a radiotap header. */
   IEEE802_11_RADIO: 127,
+  /** Raw IPv4. */
   IPV4: 228,
+  /** Raw IPv6. */
   IPV6: 229,
+  /** Linux "cooked" capture, version 2 (with the interface index). */
   LINUX_SLL2: 276,
 } as const;
 

@@ -16,12 +16,21 @@
  */
 import type { DecodedPacket, Layer, LayerOf, TcpLayer } from './types';
 
+/** Options of {@link summary}. */
 export interface SummaryOptions {
   /**
    * The packet's time: `{ sec, usec }` (ewpcap's 'timestamp' unit), a number
    * of microseconds ('microsecond'), or a bigint of nanoseconds ('nanosecond').
    */
-  time?: { sec: number; usec: number } | number | bigint;
+  time?:
+    | {
+        /** Whole seconds since the epoch. */
+        sec: number;
+        /** Microseconds past `sec`. */
+        usec: number;
+      }
+    | number
+    | bigint;
   /** Print the time in UTC rather than local time. */
   utc?: boolean;
 }

@@ -70,6 +70,7 @@ export type DecodeErrorReason =
 export interface DecodeError {
   /** The layer that could not be decoded (or, for 'unknown-type', the layer whose next-protocol field was unknown). */
   readonly layer: LayerKind | 'link';
+  /** Why it stopped. */
   readonly reason: DecodeErrorReason;
   /** Index in `bytes` where the failing layer starts (or the unknown payload starts). */
   readonly offset: number;
@@ -82,6 +83,10 @@ export interface DecodeError {
 /** The maximum number of layers decoded in one packet (nested tunnels beyond it stop with 'loop'). */
 export const MAX_LAYERS = 32;
 
+/**
+ * A checksum's verification, as tshark's `*.checksum.status`: 'unverified'
+ * when the bytes it covers were cut by snaplen or the checksum is absent.
+ */
 export type ChecksumStatus = 'good' | 'bad' | 'unverified';
 
 /** Fields every layer has. */
@@ -123,10 +128,17 @@ export type Layer =
   | VxlanLayer
   | DnsLayer;
 
+/** A layer's `kind`: 'ethernet', 'ipv4', 'tcp', … */
 export type LayerKind = Layer['kind'];
 
 /** The layer type for a kind, e.g. `LayerOf<'tcp'>` is TcpLayer. */
-export type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;
+export type LayerOf<K extends LayerKind> = Extract<
+  Layer,
+  {
+    /** The kind to pick. */
+    kind: K;
+  }
+>;
 
 /** What decode() returns. */
 export interface DecodedPacket {
@@ -183,14 +195,17 @@ export interface Flow {
   readonly ipVersion: number;
   /** Index in `bytes` of the source address (4 or 16 bytes by ipVersion), -1 without IP. */
   readonly srcOffset: number;
+  /** Index in `bytes` of the destination address (4 or 16 bytes by ipVersion), -1 without IP. */
   readonly dstOffset: number;
-  /** IPv4 source/destination as unsigned 32-bit integers (0 for IPv6). */
+  /** IPv4 source address as an unsigned 32-bit integer (0 for IPv6). */
   readonly src4: number;
+  /** IPv4 destination address as an unsigned 32-bit integer (0 for IPv6). */
   readonly dst4: number;
   /** IP protocol (IPv6: after extension headers), -1 without IP. */
   readonly protocol: number;
-  /** TCP/UDP/SCTP ports, -1 otherwise. */
+  /** TCP/UDP/SCTP source port, -1 otherwise. */
   readonly srcPort: number;
+  /** TCP/UDP/SCTP destination port, -1 otherwise. */
   readonly dstPort: number;
   /** TCP flags (12 bits), 0 otherwise. */
   readonly tcpFlags: number;
@@ -198,11 +213,16 @@ export interface Flow {
   readonly ipLength: number;
   /** Index in `bytes` of the transport payload (or where decoding stopped). */
   readonly payloadOffset: number;
+  /**
+   * Bytes from payloadOffset to the end of the packet, or to where the IP
+   * or UDP length ends it (link-layer padding excluded); 0 when none.
+   */
   readonly payloadLength: number;
   /** 0 when the path decoded to the transport layer or its end; else a {@link FlowStop} code. */
   readonly stop: number;
-  /** Source address formatted (allocates). */
+  /** Source address formatted, '' without IP (allocates). */
   srcAddress(): string;
+  /** Destination address formatted, '' without IP (allocates). */
   dstAddress(): string;
 }
 
@@ -210,7 +230,9 @@ export interface Flow {
 export const FlowStop = {
   /** Decoded through the transport header (or a network layer with no ports, e.g. ICMP). */
   ok: 0,
+  /** A header runs past the captured bytes. */
   truncated: 1,
+  /** A length field is impossible (IPv4 IHL < 5 or total length < header, TCP data offset < 5). */
   badLength: 2,
   /** A protocol the fast path does not walk (ARP, GRE, an unknown ethertype, …): use decode() for those. */
   unsupported: 3,
