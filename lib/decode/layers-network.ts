@@ -177,7 +177,10 @@ export interface IcmpLayer extends LayerBase {
   readonly checksumStatus: ChecksumStatus;
   /** Bytes 4..7 of the header (identifier and sequence for echo). */
   readonly restOfHeader: number;
-  /** For echo request/reply (8/0) and timestamps: identifier and sequence; else undefined. */
+  /**
+   * Identifier, for echo (0, 8), timestamp (13, 14), information (15, 16) and address mask (17, 18)
+   * messages; else undefined. tshark: icmp.ident.
+   */
   readonly identifier: number | undefined;
   /** Sequence number, for the same messages as identifier; else undefined. tshark: icmp.seq. */
   readonly sequence: number | undefined;
