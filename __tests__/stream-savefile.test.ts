@@ -212,6 +212,15 @@ function releaseFifo(target: string): void {
   }
 }
 
+/** terminate() of `worker` settles in time, leaving `handles` native handles and no descriptor on `target`. */
+async function expectTerminateSettles(worker: Worker, target: string, handles: number): Promise<void> {
+  const start = Date.now();
+  expect(await within(worker.terminate(), 3000)).not.toBe('timeout');
+  expect(Date.now() - start).toBeLessThan(2500);
+  expect(diagnostics().handles).toBe(handles);
+  expect(descriptorsOn(target)).toBe(0);
+}
+
 describeLinux("the end of a user's worker reading a FIFO", () => {
   test('terminate() settles while the writer stalls in the middle of a packet', async () => {
     const target = fifo();
@@ -221,11 +230,7 @@ describeLinux("the end of a user's worker reading a FIFO", () => {
     expect(await within(new Promise((resolve) => worker.once('message', resolve)), 5000)).toBe('opened');
     // The capture thread is now waiting for the rest of the packet.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const start = Date.now();
-    expect(await within(worker.terminate(), 3000)).not.toBe('timeout');
-    expect(Date.now() - start).toBeLessThan(2500);
-    expect(diagnostics().handles).toBe(handles);
-    expect(descriptorsOn(target)).toBe(0);
+    await expectTerminateSettles(worker, target, handles);
   });
 
   test('process.exit() in it settles while the writer stalls in the middle of a packet', async () => {
@@ -250,11 +255,7 @@ describeLinux("the end of a user's worker reading a FIFO", () => {
       // The capture thread has opened the FIFO and waits for its header.
       expect(await opened(target, 5000)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const start = Date.now();
-      expect(await within(worker.terminate(), 3000)).not.toBe('timeout');
-      expect(Date.now() - start).toBeLessThan(2500);
-      expect(diagnostics().handles).toBe(handles);
-      expect(descriptorsOn(target)).toBe(0);
+      await expectTerminateSettles(worker, target, handles);
     } finally {
       releaseFifo(target);
       await worker.terminate();
